@@ -1,0 +1,435 @@
+// Package jsonobj reads JSON objects strictly and with few allocations.
+//
+// Token payloads are decoded on every verification, so this reader works on a
+// string and hands out substrings of it: a claim without escapes costs no
+// allocation. It is also stricter than encoding/json where that matters for
+// security: duplicate keys, invalid UTF-8, trailing data and deep nesting are
+// errors, so two parsers can never disagree about what a token says.
+package jsonobj
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+	"unicode/utf16"
+	"unicode/utf8"
+)
+
+// MaxDepth bounds the nesting of objects and arrays.
+const MaxDepth = 32
+
+// Kind is the JSON type of a value.
+type Kind uint8
+
+// The JSON types.
+const (
+	Invalid Kind = iota
+	String
+	Number
+	Bool
+	Null
+	Object
+	Array
+)
+
+var kindNames = [...]string{"invalid", "string", "number", "boolean", "null", "object", "array"}
+
+func (k Kind) String() string { return kindNames[k] }
+
+// ErrSyntax is wrapped by every error about malformed JSON.
+var ErrSyntax = errors.New("malformed JSON")
+
+// Value is one JSON value: its kind and its exact text in the source.
+type Value struct {
+	Kind Kind
+	Raw  string
+}
+
+// Str decodes a string value.
+func (v Value) Str() (string, error) {
+	if v.Kind != String {
+		return "", &TypeError{Want: String, Got: v.Kind}
+	}
+	return unquote(v.Raw)
+}
+
+// Bool decodes a boolean value.
+func (v Value) Bool() (bool, error) {
+	if v.Kind != Bool {
+		return false, &TypeError{Want: Bool, Got: v.Kind}
+	}
+	return v.Raw == "true", nil
+}
+
+// Int decodes a number, truncating a fraction toward zero (JWT NumericDate
+// values may carry one).
+func (v Value) Int() (int64, error) {
+	if v.Kind != Number {
+		return 0, &TypeError{Want: Number, Got: v.Kind}
+	}
+	if n, err := strconv.ParseInt(v.Raw, 10, 64); err == nil {
+		return n, nil
+	}
+	f, err := strconv.ParseFloat(v.Raw, 64)
+	if err != nil || math.IsNaN(f) || f >= 1<<63 || f < -(1<<63) {
+		return 0, fmt.Errorf("%w: number %s out of range", ErrSyntax, v.Raw)
+	}
+	return int64(f), nil
+}
+
+// TypeError reports a value of another JSON type than the one expected.
+type TypeError struct {
+	Want, Got Kind
+}
+
+func (e *TypeError) Error() string {
+	return fmt.Sprintf("expected a JSON %s, got %s", e.Want, e.Got)
+}
+
+// Each calls fn for every member of the JSON object src, in order. It fails on
+// anything but exactly one well-formed object, and on duplicate keys.
+func Each(src string, fn func(key string, v Value) error) error {
+	p := parser{src: src}
+	p.space()
+	if err := p.object(0, fn); err != nil {
+		return err
+	}
+	p.space()
+	if p.i != len(p.src) {
+		return p.fail("trailing data")
+	}
+	return nil
+}
+
+// EachElem calls fn for every element of the JSON array src, in order.
+func EachElem(src string, fn func(v Value) error) error {
+	p := parser{src: src}
+	p.space()
+	if err := p.array(0, fn); err != nil {
+		return err
+	}
+	p.space()
+	if p.i != len(p.src) {
+		return p.fail("trailing data")
+	}
+	return nil
+}
+
+type parser struct {
+	src string
+	i   int
+}
+
+func (p *parser) fail(what string) error {
+	return fmt.Errorf("%w: %s at offset %d", ErrSyntax, what, p.i)
+}
+
+func (p *parser) space() {
+	for p.i < len(p.src) {
+		switch p.src[p.i] {
+		case ' ', '\t', '\n', '\r':
+			p.i++
+		default:
+			return
+		}
+	}
+}
+
+func (p *parser) object(depth int, fn func(string, Value) error) error {
+	if depth >= MaxDepth {
+		return p.fail("nesting too deep")
+	}
+	if p.i >= len(p.src) || p.src[p.i] != '{' {
+		return p.fail("expected an object")
+	}
+	p.i++
+	var seenBuf [48]string
+	seen := seenBuf[:0]
+	p.space()
+	if p.i < len(p.src) && p.src[p.i] == '}' {
+		p.i++
+		return nil
+	}
+	for {
+		p.space()
+		rawKey, err := p.str()
+		if err != nil {
+			return err
+		}
+		key, err := unquote(rawKey)
+		if err != nil {
+			return err
+		}
+		for _, k := range seen {
+			if k == key {
+				return fmt.Errorf("%w: duplicate key %q", ErrSyntax, key)
+			}
+		}
+		seen = append(seen, key)
+		p.space()
+		if p.i >= len(p.src) || p.src[p.i] != ':' {
+			return p.fail("expected ':'")
+		}
+		p.i++
+		p.space()
+		v, err := p.value(depth)
+		if err != nil {
+			return err
+		}
+		if fn != nil {
+			if err := fn(key, v); err != nil {
+				return err
+			}
+		}
+		p.space()
+		if p.i >= len(p.src) {
+			return p.fail("unterminated object")
+		}
+		switch p.src[p.i] {
+		case ',':
+			p.i++
+		case '}':
+			p.i++
+			return nil
+		default:
+			return p.fail("expected ',' or '}'")
+		}
+	}
+}
+
+func (p *parser) array(depth int, fn func(Value) error) error {
+	if depth >= MaxDepth {
+		return p.fail("nesting too deep")
+	}
+	if p.i >= len(p.src) || p.src[p.i] != '[' {
+		return p.fail("expected an array")
+	}
+	p.i++
+	p.space()
+	if p.i < len(p.src) && p.src[p.i] == ']' {
+		p.i++
+		return nil
+	}
+	for {
+		p.space()
+		v, err := p.value(depth)
+		if err != nil {
+			return err
+		}
+		if fn != nil {
+			if err := fn(v); err != nil {
+				return err
+			}
+		}
+		p.space()
+		if p.i >= len(p.src) {
+			return p.fail("unterminated array")
+		}
+		switch p.src[p.i] {
+		case ',':
+			p.i++
+		case ']':
+			p.i++
+			return nil
+		default:
+			return p.fail("expected ',' or ']'")
+		}
+	}
+}
+
+func (p *parser) value(depth int) (Value, error) {
+	if p.i >= len(p.src) {
+		return Value{}, p.fail("expected a value")
+	}
+	start := p.i
+	var kind Kind
+	var err error
+	switch c := p.src[p.i]; {
+	case c == '"':
+		kind = String
+		_, err = p.str()
+	case c == '{':
+		kind = Object
+		err = p.object(depth+1, nil)
+	case c == '[':
+		kind = Array
+		err = p.array(depth+1, nil)
+	case c == 't':
+		kind, err = Bool, p.literal("true")
+	case c == 'f':
+		kind, err = Bool, p.literal("false")
+	case c == 'n':
+		kind, err = Null, p.literal("null")
+	case c == '-' || (c >= '0' && c <= '9'):
+		kind, err = Number, p.number()
+	default:
+		return Value{}, p.fail("unexpected character")
+	}
+	if err != nil {
+		return Value{}, err
+	}
+	return Value{Kind: kind, Raw: p.src[start:p.i]}, nil
+}
+
+func (p *parser) literal(word string) error {
+	if !strings.HasPrefix(p.src[p.i:], word) {
+		return p.fail("invalid literal")
+	}
+	p.i += len(word)
+	return nil
+}
+
+func (p *parser) digits() int {
+	n := 0
+	for p.i < len(p.src) && p.src[p.i] >= '0' && p.src[p.i] <= '9' {
+		p.i++
+		n++
+	}
+	return n
+}
+
+func (p *parser) number() error {
+	if p.src[p.i] == '-' {
+		p.i++
+	}
+	if p.i < len(p.src) && p.src[p.i] == '0' {
+		p.i++
+	} else if p.digits() == 0 {
+		return p.fail("invalid number")
+	}
+	if p.i < len(p.src) && p.src[p.i] == '.' {
+		p.i++
+		if p.digits() == 0 {
+			return p.fail("invalid number")
+		}
+	}
+	if p.i < len(p.src) && (p.src[p.i] == 'e' || p.src[p.i] == 'E') {
+		p.i++
+		if p.i < len(p.src) && (p.src[p.i] == '+' || p.src[p.i] == '-') {
+			p.i++
+		}
+		if p.digits() == 0 {
+			return p.fail("invalid number")
+		}
+	}
+	return nil
+}
+
+// str scans a string and returns it with its quotes, still escaped.
+func (p *parser) str() (string, error) {
+	if p.i >= len(p.src) || p.src[p.i] != '"' {
+		return "", p.fail("expected a string")
+	}
+	start := p.i
+	p.i++
+	for p.i < len(p.src) {
+		c := p.src[p.i]
+		switch {
+		case c == '"':
+			p.i++
+			raw := p.src[start:p.i]
+			if !utf8.ValidString(raw) {
+				return "", fmt.Errorf("%w: invalid UTF-8 in string", ErrSyntax)
+			}
+			return raw, nil
+		case c == '\\':
+			if p.i+1 >= len(p.src) {
+				return "", p.fail("unterminated escape")
+			}
+			switch p.src[p.i+1] {
+			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+				p.i += 2
+			case 'u':
+				if p.i+6 > len(p.src) || !isHex4(p.src[p.i+2:p.i+6]) {
+					return "", p.fail("invalid \\u escape")
+				}
+				p.i += 6
+			default:
+				return "", p.fail("invalid escape")
+			}
+		case c < 0x20:
+			return "", p.fail("control character in string")
+		default:
+			p.i++
+		}
+	}
+	return "", p.fail("unterminated string")
+}
+
+func isHex4(s string) bool {
+	for i := 0; i < 4; i++ {
+		c := s[i]
+		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F') {
+			return false
+		}
+	}
+	return true
+}
+
+// unquote decodes a scanned string; without escapes it is a substring.
+func unquote(raw string) (string, error) {
+	body := raw[1 : len(raw)-1]
+	if strings.IndexByte(body, '\\') < 0 {
+		return body, nil
+	}
+	var b strings.Builder
+	b.Grow(len(body))
+	for i := 0; i < len(body); {
+		c := body[i]
+		if c != '\\' {
+			b.WriteByte(c)
+			i++
+			continue
+		}
+		e := body[i+1]
+		i += 2
+		switch e {
+		case '"', '\\', '/':
+			b.WriteByte(e)
+		case 'b':
+			b.WriteByte('\b')
+		case 'f':
+			b.WriteByte('\f')
+		case 'n':
+			b.WriteByte('\n')
+		case 'r':
+			b.WriteByte('\r')
+		case 't':
+			b.WriteByte('\t')
+		case 'u':
+			r := rune(hex4(body[i : i+4]))
+			i += 4
+			if utf16.IsSurrogate(r) {
+				if i+6 > len(body) || body[i] != '\\' || body[i+1] != 'u' {
+					return "", fmt.Errorf("%w: unpaired surrogate in string", ErrSyntax)
+				}
+				r = utf16.DecodeRune(r, rune(hex4(body[i+2:i+6])))
+				if r == utf8.RuneError {
+					return "", fmt.Errorf("%w: invalid surrogate pair in string", ErrSyntax)
+				}
+				i += 6
+			}
+			b.WriteRune(r)
+		}
+	}
+	return b.String(), nil
+}
+
+func hex4(s string) uint16 {
+	var n uint16
+	for i := 0; i < 4; i++ {
+		c := s[i]
+		switch {
+		case c >= '0' && c <= '9':
+			c -= '0'
+		case c >= 'a' && c <= 'f':
+			c -= 'a' - 10
+		default:
+			c -= 'A' - 10
+		}
+		n = n<<4 | uint16(c)
+	}
+	return n
+}

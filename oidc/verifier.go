@@ -1,0 +1,235 @@
+// Package oidc verifies OpenID Connect ID tokens issued to CI workflows:
+// signature against the issuer's published keys, issuer, audience and times.
+//
+// A Verifier trusts a fixed list of issuers; a KeyCache fetches their keys
+// (OpenID discovery or a pinned JWKS URL), caches them, follows rotation and
+// survives outages. Every rejection wraps one of the Err sentinels.
+//
+// The hot path parses the compact JWS itself and verifies with crypto/rsa
+// and crypto/ecdsa on keys converted once per fetch; the JOSE library is used
+// only to read key sets.
+package oidc
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Issuer is one trust domain: the exact iss value and where its keys live.
+type Issuer struct {
+	// URL is the exact iss claim, e.g. "https://token.actions.githubusercontent.com".
+	URL string
+	// Aliases are other iss values that mean this same issuer (Google's
+	// legacy "accounts.google.com"). Keys are still found through URL.
+	Aliases []string
+	// JWKSURL pins the key set's location; empty means OpenID discovery at
+	// URL + "/.well-known/openid-configuration".
+	JWKSURL string
+	// Algorithms is the allow-list of JWS algorithms. Default: RS256 only.
+	Algorithms []string
+}
+
+// Config configures a Verifier.
+type Config struct {
+	// Issuers are the trusted issuers. Required.
+	Issuers []Issuer
+	// Audience is the registry's audience: aud must be exactly this, as a
+	// string or an array holding only it. Required.
+	Audience string
+	// AllowMultipleAudiences accepts an aud array with other values beside
+	// Audience. Off by default: a token meant for several parties is refused.
+	AllowMultipleAudiences bool
+	// Keys provides issuers' keys. Required; usually a *KeyCache.
+	Keys KeySource
+	// Leeway is the clock skew allowed on exp, nbf and iat. Default 30 s;
+	// a negative value means none.
+	Leeway time.Duration
+	// MaxLifetime caps exp - iat. Default 6 h: GitLab tokens live as long as
+	// the job's timeout. Raise it if your users run longer jobs.
+	MaxLifetime time.Duration
+	// MaxTokenSize caps the token's length, checked before decoding.
+	// Default 16 KiB.
+	MaxTokenSize int
+	// Now is the clock. Default time.Now.
+	Now func() time.Time
+}
+
+// DefaultLeeway is the clock skew allowed when Config.Leeway is zero.
+const DefaultLeeway = 30 * time.Second
+
+// Verifier checks tokens. It is safe for concurrent use.
+type Verifier struct {
+	cfg     Config
+	issuers map[string]*Issuer // by every accepted iss value
+}
+
+// NewVerifier validates the configuration.
+func NewVerifier(cfg Config) (*Verifier, error) {
+	if cfg.Audience == "" {
+		return nil, errors.New("oidc: Config.Audience is required")
+	}
+	if cfg.Keys == nil {
+		return nil, errors.New("oidc: Config.Keys is required")
+	}
+	if len(cfg.Issuers) == 0 {
+		return nil, errors.New("oidc: Config.Issuers is empty")
+	}
+	switch {
+	case cfg.Leeway == 0:
+		cfg.Leeway = DefaultLeeway
+	case cfg.Leeway < 0:
+		cfg.Leeway = 0
+	}
+	if cfg.MaxLifetime <= 0 {
+		cfg.MaxLifetime = 6 * time.Hour
+	}
+	if cfg.MaxTokenSize <= 0 {
+		cfg.MaxTokenSize = 16 << 10
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	v := &Verifier{cfg: cfg, issuers: make(map[string]*Issuer)}
+	for i := range cfg.Issuers {
+		iss := cfg.Issuers[i]
+		if err := checkHTTPS(iss.URL); err != nil {
+			return nil, fmt.Errorf("oidc: issuer: %w", err)
+		}
+		if iss.JWKSURL != "" {
+			if err := checkHTTPS(iss.JWKSURL); err != nil {
+				return nil, fmt.Errorf("oidc: issuer %s: JWKSURL: %w", iss.URL, err)
+			}
+		}
+		if len(iss.Algorithms) == 0 {
+			iss.Algorithms = []string{"RS256"}
+		}
+		for _, a := range iss.Algorithms {
+			if _, ok := algorithms[a]; !ok {
+				return nil, fmt.Errorf("oidc: issuer %s: unsupported algorithm %q", iss.URL, a)
+			}
+		}
+		for _, name := range append([]string{iss.URL}, iss.Aliases...) {
+			if _, dup := v.issuers[name]; dup {
+				return nil, fmt.Errorf("oidc: issuer %q configured twice", name)
+			}
+			v.issuers[name] = &iss
+		}
+	}
+	return v, nil
+}
+
+// Leeway is the clock skew the verifier allows.
+func (v *Verifier) Leeway() time.Duration { return v.cfg.Leeway }
+
+// Issuer returns the configured issuer that the iss value names.
+func (v *Verifier) Issuer(iss string) (Issuer, bool) {
+	i, ok := v.issuers[iss]
+	if !ok {
+		return Issuer{}, false
+	}
+	return *i, true
+}
+
+// Verify checks a compact JWS and returns the verified token. Cheap checks
+// (size, structure, algorithm, issuer, audience, times) come before anything
+// that may fetch keys.
+func (v *Verifier) Verify(ctx context.Context, raw string) (*Token, error) {
+	if len(raw) > v.cfg.MaxTokenSize {
+		return nil, reject(ErrTooLarge, "", "", fmt.Sprintf("%d bytes, the limit is %d", len(raw), v.cfg.MaxTokenSize))
+	}
+	h64, p64, s64, err := split(raw)
+	if err != nil {
+		return nil, err
+	}
+	hjs, err := decodePart(h64, "header")
+	if err != nil {
+		return nil, err
+	}
+	hdr, err := parseHeader(hjs)
+	if err != nil {
+		return nil, err
+	}
+	alg, ok := algorithms[hdr.alg]
+	if !ok {
+		return nil, reject(ErrAlgorithm, "alg", hdr.alg, "not a supported asymmetric algorithm")
+	}
+	payload, err := decodePart(p64, "payload")
+	if err != nil {
+		return nil, err
+	}
+	t := &Token{KeyID: hdr.kid, Algorithm: hdr.alg, Payload: payload, raw: raw}
+	hasExp, hasIat, hasNbf, err := parseClaims(payload, t)
+	if err != nil {
+		return nil, err
+	}
+	iss, ok := v.issuers[t.Issuer]
+	if !ok {
+		return nil, reject(ErrIssuer, "iss", t.Issuer, "not a configured issuer")
+	}
+	if !slices.Contains(iss.Algorithms, hdr.alg) {
+		return nil, reject(ErrAlgorithm, "alg", hdr.alg, "issuer allows only "+strings.Join(iss.Algorithms, ", "))
+	}
+	if err := v.checkAudience(t.Audience); err != nil {
+		return nil, err
+	}
+	if err := v.checkTimes(t, hasExp, hasIat, hasNbf); err != nil {
+		return nil, err
+	}
+	sig, err := decodePart(s64, "signature")
+	if err != nil {
+		return nil, err
+	}
+	keys, err := v.cfg.Keys.Keys(ctx, *iss, hdr.kid)
+	if err != nil {
+		return nil, err
+	}
+	input := raw[:len(h64)+1+len(p64)]
+	for _, k := range keys {
+		if (k.Algorithm == "" || k.Algorithm == hdr.alg) && alg.fits(k.Public) && alg.verify(k.Public, input, []byte(sig)) {
+			return t, nil
+		}
+	}
+	return nil, reject(ErrSignature, "kid", hdr.kid, "signature does not verify with the issuer's key")
+}
+
+func (v *Verifier) checkAudience(aud []string) error {
+	switch {
+	case len(aud) == 0:
+		return reject(ErrAudience, "aud", "", "the token names no audience; want "+v.cfg.Audience)
+	case len(aud) == 1 && aud[0] == v.cfg.Audience:
+		return nil
+	case len(aud) > 1 && v.cfg.AllowMultipleAudiences && slices.Contains(aud, v.cfg.Audience):
+		return nil
+	case len(aud) > 1 && slices.Contains(aud, v.cfg.Audience):
+		return reject(ErrAudience, "aud", strings.Join(aud, ","), "the token names several audiences; want only "+v.cfg.Audience)
+	}
+	return reject(ErrAudience, "aud", strings.Join(aud, ","), "want "+v.cfg.Audience)
+}
+
+func (v *Verifier) checkTimes(t *Token, hasExp, hasIat, hasNbf bool) error {
+	if !hasExp {
+		return reject(ErrMissingClaim, "exp", "", "an expiry is required")
+	}
+	if !hasIat {
+		return reject(ErrMissingClaim, "iat", "", "an issue time is required")
+	}
+	now, leeway := v.cfg.Now(), v.cfg.Leeway
+	stamp := func(t time.Time) string { return t.UTC().Format(time.RFC3339) }
+	if !now.Before(t.Expiry.Add(leeway)) {
+		return reject(ErrExpired, "exp", stamp(t.Expiry), fmt.Sprintf("now is %s (leeway %s)", stamp(now), leeway))
+	}
+	if hasNbf && now.Add(leeway).Before(t.NotBefore) {
+		return reject(ErrNotYetValid, "nbf", stamp(t.NotBefore), fmt.Sprintf("now is %s (leeway %s)", stamp(now), leeway))
+	}
+	if now.Add(leeway).Before(t.IssuedAt) {
+		return reject(ErrIssuedInFuture, "iat", stamp(t.IssuedAt), fmt.Sprintf("now is %s (leeway %s)", stamp(now), leeway))
+	}
+	if life := t.Expiry.Sub(t.IssuedAt); life < 0 || life > v.cfg.MaxLifetime {
+		return reject(ErrLifetime, "exp", stamp(t.Expiry), fmt.Sprintf("lifetime %s, the limit is %s", life, v.cfg.MaxLifetime))
+	}
+	return nil
+}
