@@ -1,0 +1,81 @@
+package oidctest
+
+import (
+	"embed"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/trustpub/trustpub/claims"
+	"github.com/trustpub/trustpub/providers"
+)
+
+//go:embed testdata/*.json
+var fixtures embed.FS
+
+// fixture reads a claim set of a real token from testdata.
+func fixture(name string) string {
+	b, err := fixtures.ReadFile("testdata/" + name)
+	if err != nil {
+		panic("oidctest: missing fixture " + name) // embedded at build time
+	}
+	return string(b)
+}
+
+// GitHubClaims returns the claims of a real github.com run: a push to main
+// of haitch/jwtInspector whose job names the environment "Production". Edit
+// the copy freely; Subject is left empty so MintGitHub derives it.
+func GitHubClaims() *claims.GitHub {
+	c, err := claims.DecodeGitHub(fixture("github-push-environment.json"))
+	if err != nil {
+		panic("oidctest: bad GitHub fixture: " + err.Error())
+	}
+	c.Subject = ""
+	return c
+}
+
+// GitHubWorkflow returns GitHubClaims rewritten, consistently, for a run of
+// workflow file in repository ("owner/name", owned by ownerID) on ref.
+func GitHubWorkflow(repository, ownerID, file, ref string) *claims.GitHub {
+	c := GitHubClaims()
+	owner, _, _ := strings.Cut(repository, "/")
+	c.Repository, c.RepositoryOwner, c.RepositoryOwnerID = repository, owner, ownerID
+	c.Ref = ref
+	c.RefType = "branch"
+	if strings.HasPrefix(ref, "refs/tags/") {
+		c.RefType = "tag"
+	}
+	c.WorkflowRef = repository + "/.github/workflows/" + file + "@" + ref
+	c.JobWorkflowRef = c.WorkflowRef
+	return c
+}
+
+// GitHubSubject is the default sub GitHub derives from the claims.
+func GitHubSubject(c *claims.GitHub) string {
+	switch {
+	case c.Environment != "":
+		return fmt.Sprintf("repo:%s:environment:%s", c.Repository, c.Environment)
+	case strings.HasPrefix(c.EventName, "pull_request"):
+		return fmt.Sprintf("repo:%s:pull_request", c.Repository)
+	}
+	return fmt.Sprintf("repo:%s:ref:%s", c.Repository, c.Ref)
+}
+
+var githubProfile = profile{lifetime: 5 * time.Minute, nbfBefore: 10 * time.Minute}
+
+// MintGitHub mints a GitHub Actions token with GitHub's habits: exp 5 min
+// after iat, nbf 10 min before, a fresh jti, sub derived when empty.
+func (i *Issuer) MintGitHub(c *claims.GitHub, opts ...MintOption) (string, error) {
+	if c == nil {
+		c = GitHubClaims()
+	}
+	if c.Subject == "" {
+		cc := *c
+		cc.Subject = GitHubSubject(c)
+		c = &cc
+	}
+	return i.mint(c, githubProfile, opts)
+}
+
+// GitHub is a GitHub Actions provider for this issuer.
+func (i *Issuer) GitHub() providers.Provider { return providers.NewGitHub(i.OIDC()) }

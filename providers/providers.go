@@ -1,0 +1,44 @@
+// Package providers describes each CI provider that issues OIDC tokens: its
+// issuers, where their keys live, which algorithms they sign with, and how a
+// verified payload decodes into that provider's claims.
+//
+// A Provider value stands for one issuer, one trust domain: GitHub Actions on
+// github.com and a GitHub Enterprise Server are two providers, and a policy
+// registered for one never matches a token of the other.
+package providers
+
+import (
+	"github.com/trustpub/trustpub/claims"
+	"github.com/trustpub/trustpub/oidc"
+)
+
+// Provider is one issuer of CI tokens.
+type Provider interface {
+	// Name is the provider's kind: "github", "gitlab", "google", "activestate".
+	Name() string
+	// Issuer is the trust domain: exact iss value, key location, algorithms.
+	Issuer() oidc.Issuer
+	// Decode turns a verified token into the provider's validated claims.
+	Decode(t *oidc.Token) (claims.Set, error)
+}
+
+// provider is the common shape of the providers in this package.
+type provider struct {
+	name   string
+	issuer oidc.Issuer
+	decode func(payload string) (claims.Set, error)
+}
+
+func (p *provider) Name() string        { return p.name }
+func (p *provider) Issuer() oidc.Issuer { return p.issuer }
+func (p *provider) Decode(t *oidc.Token) (claims.Set, error) {
+	return p.decode(t.Payload)
+}
+
+// rs256 fills the algorithm allow-list when the issuer states none.
+func rs256(iss oidc.Issuer) oidc.Issuer {
+	if len(iss.Algorithms) == 0 {
+		iss.Algorithms = []string{"RS256"}
+	}
+	return iss
+}

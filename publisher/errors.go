@@ -1,0 +1,72 @@
+package publisher
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// Sentinels for the rejections this package adds to those of package oidc
+// (which Verify passes through unchanged) and package claims.
+var (
+	// ErrNoPublisher: the token is valid but satisfies no registered
+	// publisher. The error is a *NoMatchError that says why.
+	ErrNoPublisher = errors.New("no trusted publisher matches the token")
+	// ErrClaims: the token's claims are missing or malformed for its provider.
+	ErrClaims = errors.New("token claims invalid")
+	// ErrStore: the publisher store failed; the token was not accepted.
+	ErrStore = errors.New("publisher store unavailable")
+	// ErrPolicy: a policy is not valid.
+	ErrPolicy = errors.New("invalid publisher policy")
+)
+
+// Mismatch is one rule of a policy that the token failed.
+type Mismatch struct {
+	Rule  string // the policy field, e.g. "workflow"
+	Claim string // the claim read, e.g. "workflow_ref"
+	Want  string // what the publisher expects
+	Got   string // what the token carries ("" when the claim is absent)
+}
+
+// String explains the mismatch to the maintainer who must fix their setup.
+func (m Mismatch) String() string {
+	got := m.Got
+	if got == "" {
+		got = "no " + m.Claim
+	}
+	return fmt.Sprintf("%s: the publisher expects %s, the token was issued to %s (claim %s)", m.Rule, m.Want, got, m.Claim)
+}
+
+// Rejection is why one registered publisher did not match.
+type Rejection struct {
+	ID         string
+	Mismatches []Mismatch
+}
+
+// NoMatchError reports a valid token that no registered publisher accepts.
+type NoMatchError struct {
+	Issuer   string      // the token's issuer
+	Key      string      // the workload publishers were looked up by
+	Rejected []Rejection // every candidate and why it failed; empty when none is registered
+}
+
+func (e *NoMatchError) Error() string {
+	if len(e.Rejected) == 0 {
+		return fmt.Sprintf("publisher: no trusted publisher is registered for %s on issuer %s", e.Key, e.Issuer)
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "publisher: no trusted publisher for %s on issuer %s matches the token", e.Key, e.Issuer)
+	for _, r := range e.Rejected {
+		fmt.Fprintf(&b, "; publisher %s: ", r.ID)
+		for i, m := range r.Mismatches {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString(m.String())
+		}
+	}
+	return b.String()
+}
+
+// Unwrap returns ErrNoPublisher.
+func (e *NoMatchError) Unwrap() error { return ErrNoPublisher }

@@ -1,0 +1,160 @@
+package publisher
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/trustpub/trustpub/claims"
+	"github.com/trustpub/trustpub/oidc"
+	"github.com/trustpub/trustpub/providers"
+)
+
+// Config configures a Verifier.
+type Config struct {
+	// Audience is the registry's audience, e.g. "pypi". Required.
+	Audience string
+	// Providers are the trusted issuers. Required.
+	Providers []providers.Provider
+	// Publishers finds registered publishers. Required.
+	Publishers Store
+	// Replay makes tokens one-time. Default: an in-memory store, which
+	// protects one process only; replicas share a Redis store.
+	Replay oidc.ReplayStore
+	// ReplayMargin is added past the last instant a token could be accepted
+	// (exp + leeway) when recording it, for clock differences between
+	// replicas. Default 1 min.
+	ReplayMargin time.Duration
+	// Keys provides the issuers' keys. Default: a KeyCache built from Cache
+	// and HTTPClient, closed by Verifier.Close.
+	Keys oidc.KeySource
+	// Cache configures the default KeyCache.
+	Cache oidc.CacheConfig
+	// HTTPClient, when set, is the default KeyCache's client.
+	HTTPClient *http.Client
+
+	// Token checks; see oidc.Config for their defaults.
+	Leeway                 time.Duration
+	MaxLifetime            time.Duration
+	MaxTokenSize           int
+	AllowMultipleAudiences bool
+	Now                    func() time.Time
+}
+
+// Result is an accepted token: what it proves and who may publish with it.
+type Result struct {
+	Token      *oidc.Token
+	Provider   providers.Provider
+	Claims     claims.Set   // *claims.GitHub, …
+	Publishers []Registered // every registered publisher the token satisfies
+}
+
+// Verifier takes a raw token to a decision. It is safe for concurrent use.
+type Verifier struct {
+	tokens   *oidc.Verifier
+	byIssuer map[string]providers.Provider
+	store    Store
+	replay   oidc.ReplayStore
+	margin   time.Duration
+	cache    *oidc.KeyCache // owned, closed by Close
+}
+
+// New builds a Verifier once; share it between requests.
+func New(cfg Config) (*Verifier, error) {
+	if cfg.Publishers == nil {
+		return nil, errors.New("publisher: Config.Publishers is required")
+	}
+	if len(cfg.Providers) == 0 {
+		return nil, errors.New("publisher: Config.Providers is empty")
+	}
+	v := &Verifier{byIssuer: make(map[string]providers.Provider), store: cfg.Publishers,
+		replay: cfg.Replay, margin: cfg.ReplayMargin}
+	if v.margin <= 0 {
+		v.margin = time.Minute
+	}
+	var issuers []oidc.Issuer
+	for _, p := range cfg.Providers {
+		iss := p.Issuer()
+		issuers = append(issuers, iss)
+		for _, name := range append([]string{iss.URL}, iss.Aliases...) {
+			v.byIssuer[name] = p
+		}
+	}
+	keys := cfg.Keys
+	if keys == nil {
+		cc := cfg.Cache
+		if cfg.HTTPClient != nil {
+			cc.HTTPClient = cfg.HTTPClient
+		}
+		if cc.Now == nil {
+			cc.Now = cfg.Now
+		}
+		v.cache = oidc.NewKeyCache(cc)
+		keys = v.cache
+	}
+	if v.replay == nil {
+		v.replay = oidc.NewMemoryReplayStore(oidc.MemoryReplayConfig{Now: cfg.Now})
+	}
+	tv, err := oidc.NewVerifier(oidc.Config{
+		Issuers: issuers, Audience: cfg.Audience, AllowMultipleAudiences: cfg.AllowMultipleAudiences,
+		Keys: keys, Leeway: cfg.Leeway, MaxLifetime: cfg.MaxLifetime, MaxTokenSize: cfg.MaxTokenSize, Now: cfg.Now,
+	})
+	if err != nil {
+		v.Close()
+		return nil, err
+	}
+	v.tokens = tv
+	return v, nil
+}
+
+// Close releases the default key cache, if the verifier built one.
+func (v *Verifier) Close() error {
+	if v.cache != nil {
+		return v.cache.Close()
+	}
+	return nil
+}
+
+// Verify checks the token and returns every registered publisher it
+// satisfies, or an error: one of package oidc's (the token itself), ErrClaims,
+// ErrStore, a *NoMatchError (ErrNoPublisher) that lists each candidate's
+// failed rules, or a replay error. The token is recorded as used only once
+// everything else has passed.
+func (v *Verifier) Verify(ctx context.Context, raw string) (*Result, error) {
+	tok, err := v.tokens.Verify(ctx, raw)
+	if err != nil {
+		return nil, err
+	}
+	prov := v.byIssuer[tok.Issuer]
+	set, err := prov.Decode(tok)
+	if err != nil {
+		return nil, fmt.Errorf("publisher: %w: %w", ErrClaims, err)
+	}
+	issuer, key := prov.Issuer().URL, set.LookupKey()
+	cands, err := v.store.Lookup(ctx, issuer, key)
+	if err != nil {
+		return nil, fmt.Errorf("publisher: %w: %w", ErrStore, err)
+	}
+	res := &Result{Token: tok, Provider: prov, Claims: set}
+	noMatch := &NoMatchError{Issuer: issuer, Key: key}
+	for _, r := range cands {
+		if r.Policy.Issuer() != issuer || r.Policy.Provider() != prov.Name() {
+			continue // a store that ignores the issuer must not widen trust
+		}
+		if miss := r.Policy.Check(set); len(miss) > 0 {
+			noMatch.Rejected = append(noMatch.Rejected, Rejection{ID: r.ID, Mismatches: miss})
+			continue
+		}
+		res.Publishers = append(res.Publishers, r)
+	}
+	if len(res.Publishers) == 0 {
+		return nil, noMatch
+	}
+	until := tok.Expiry.Add(v.tokens.Leeway() + v.margin)
+	if err := v.replay.Claim(ctx, tok.ReplayID(), until); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
