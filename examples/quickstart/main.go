@@ -11,8 +11,8 @@ import (
 
 	"github.com/trustpub/trustpub/claims"
 	"github.com/trustpub/trustpub/oidc/oidctest"
-	"github.com/trustpub/trustpub/publisher"
 	"github.com/trustpub/trustpub/providers"
+	"github.com/trustpub/trustpub/publisher"
 )
 
 func main() {

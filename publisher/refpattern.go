@@ -1,0 +1,113 @@
+package publisher
+
+import (
+	"fmt"
+	"strings"
+)
+
+// RefPattern matches a full git ref such as "refs/tags/v1.2.0" against a glob:
+// "*" matches any run of characters other than "/", "**" matches any run
+// including "/", everything else matches itself. The pattern is anchored at
+// both ends. There are no regular expressions: a policy must read the same
+// to every maintainer.
+type RefPattern struct {
+	src   string
+	parts []string // literals, with "*" and "**" as their own elements
+}
+
+// maxWildcards bounds a pattern's wildcards; matching is linear in the ref
+// for each.
+const maxWildcards = 8
+
+// ParseRefPattern validates and compiles a pattern. It must start with
+// "refs/" and may not contain "?", "[", "]", "{", "}", "\" or "***".
+func ParseRefPattern(pattern string) (RefPattern, error) {
+	switch {
+	case !strings.HasPrefix(pattern, "refs/"):
+		return RefPattern{}, fmt.Errorf("ref pattern %q must start with refs/", pattern)
+	case strings.ContainsAny(pattern, "?[]{}\\ \t\n"):
+		return RefPattern{}, fmt.Errorf("ref pattern %q: only * and ** are special; ?, [, ], {, }, \\ and spaces are not allowed", pattern)
+	case strings.Contains(pattern, "***"):
+		return RefPattern{}, fmt.Errorf("ref pattern %q: *** is ambiguous", pattern)
+	case len(pattern) > 1024:
+		return RefPattern{}, fmt.Errorf("ref pattern too long")
+	}
+	p := RefPattern{src: pattern}
+	wild := 0
+	for rest := pattern; rest != ""; {
+		i := strings.IndexByte(rest, '*')
+		switch {
+		case i < 0:
+			p.parts = append(p.parts, rest)
+			rest = ""
+		case i > 0:
+			p.parts = append(p.parts, rest[:i])
+			rest = rest[i:]
+		case strings.HasPrefix(rest, "**"):
+			p.parts = append(p.parts, "**")
+			rest = rest[2:]
+			wild++
+		default:
+			p.parts = append(p.parts, "*")
+			rest = rest[1:]
+			wild++
+		}
+	}
+	if wild > maxWildcards {
+		return RefPattern{}, fmt.Errorf("ref pattern %q has more than %d wildcards", pattern, maxWildcards)
+	}
+	return p, nil
+}
+
+// String returns the pattern as written.
+func (p RefPattern) String() string { return p.src }
+
+// Match reports whether ref matches the whole pattern.
+func (p RefPattern) Match(ref string) bool {
+	if len(p.parts) == 0 {
+		return false
+	}
+	// ok[j] reports whether the parts so far can end at ref[:j].
+	ok := make([]bool, len(ref)+1)
+	ok[0] = true
+	for _, part := range p.parts {
+		next := make([]bool, len(ref)+1)
+		for j := 0; j <= len(ref); j++ {
+			if !ok[j] {
+				continue
+			}
+			switch part {
+			case "**":
+				for k := j; k <= len(ref); k++ {
+					next[k] = true
+				}
+			case "*":
+				for k := j; k <= len(ref); k++ {
+					next[k] = true
+					if k < len(ref) && ref[k] == '/' {
+						break
+					}
+				}
+			default:
+				if strings.HasPrefix(ref[j:], part) {
+					next[j+len(part)] = true
+				}
+			}
+		}
+		ok = next
+	}
+	return ok[len(ref)]
+}
+
+// MarshalText implements encoding.TextMarshaler.
+func (p RefPattern) MarshalText() ([]byte, error) { return []byte(p.src), nil }
+
+// UnmarshalText implements encoding.TextUnmarshaler, validating the pattern.
+func (p *RefPattern) UnmarshalText(b []byte) error {
+	q, err := ParseRefPattern(string(b))
+	if err != nil {
+		return err
+	}
+	*p = q
+	return nil
+}
