@@ -44,15 +44,40 @@ type Error struct {
 }
 
 func (e *Error) Error() string {
-	msg := "claims: " + e.Err.Error() + ": " + e.Claim
+	msg := "claims: " + e.Unwrap().Error() + ": " + e.Claim
 	if e.Reason != "" {
 		msg += ": " + e.Reason
 	}
 	return msg
 }
 
-// Unwrap returns the class of the error.
-func (e *Error) Unwrap() error { return e.Err }
+// Unwrap returns the class of the error; ErrInvalid when Err is unset, so
+// an Error always has a class.
+func (e *Error) Unwrap() error {
+	if e.Err == nil {
+		return ErrInvalid
+	}
+	return e.Err
+}
+
+// known reports whether the schema names a claim (registered claims
+// included, since those belong to package oidc).
+func (s *schema[T]) known(claim string) bool {
+	if registered[claim] {
+		return true
+	}
+	if _, ok := s.strings[claim]; ok {
+		return true
+	}
+	if _, ok := s.ints[claim]; ok {
+		return true
+	}
+	if _, ok := s.bools[claim]; ok {
+		return true
+	}
+	_, ok := s.other[claim]
+	return ok
+}
 
 // registered claims belong to package oidc; schemas skip them.
 var registered = map[string]bool{"iss": true, "aud": true, "exp": true, "iat": true, "nbf": true, "jti": true}
@@ -129,8 +154,11 @@ func invalid(claim, value, reason string) error {
 	return &Error{Err: ErrInvalid, Claim: claim, Reason: fmt.Sprintf("%q: %s", value, reason)}
 }
 
-// marshal writes the claims of v (a struct with json tags) merged with extra.
-func marshal(v any, extra map[string]json.RawMessage) ([]byte, error) {
+// marshal writes the claims of v (a struct with json tags) merged with
+// extra. An Extra entry never stands in for a claim the schema names (an
+// empty omitempty field stays absent) nor for a registered claim: what is
+// written decodes back to the same struct.
+func marshal(v any, extra map[string]json.RawMessage, known func(string) bool) ([]byte, error) {
 	type plain = map[string]json.RawMessage
 	b, err := json.Marshal(v)
 	if err != nil || len(extra) == 0 {
@@ -141,7 +169,7 @@ func marshal(v any, extra map[string]json.RawMessage) ([]byte, error) {
 		return nil, err
 	}
 	for k, raw := range extra {
-		if _, known := m[k]; !known {
+		if !known(k) {
 			m[k] = raw
 		}
 	}

@@ -92,7 +92,10 @@ func DecodeGitHub(payload string) (*GitHub, error) {
 	if err := githubSchema.decode(payload, c); err != nil {
 		return nil, err
 	}
-	return c, c.Validate()
+	if err := c.Validate(); err != nil {
+		return nil, err // never a half-valid set a caller might use
+	}
+	return c, nil
 }
 
 var numericID = regexp.MustCompile(`^[0-9]{1,20}$`)
@@ -111,7 +114,7 @@ func (c *GitHub) Validate() error {
 		return err
 	}
 	owner, name, ok := strings.Cut(c.Repository, "/")
-	if !ok || owner == "" || name == "" || strings.Contains(name, "/") {
+	if !ok || !githubName(owner) || !githubName(name) {
 		return invalid("repository", c.Repository, "not owner/name")
 	}
 	if !strings.EqualFold(owner, c.RepositoryOwner) {
@@ -126,8 +129,25 @@ func (c *GitHub) Validate() error {
 	return nil
 }
 
+// githubName accepts the characters GitHub allows in logins and repository
+// names. ASCII only: lookup keys are lower-cased and policies compared
+// case-insensitively, and Unicode case folding (K, the Kelvin sign, folds
+// to k) must not make two names equal.
+func githubName(s string) bool {
+	if s == "" || len(s) > 100 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.') {
+			return false
+		}
+	}
+	return true
+}
+
 // MarshalJSON writes the claims, Extra included, as GitHub would.
 func (c *GitHub) MarshalJSON() ([]byte, error) {
 	type plain GitHub
-	return marshal((*plain)(c), c.Extra)
+	return marshal((*plain)(c), c.Extra, githubSchema.known)
 }

@@ -68,7 +68,7 @@ type KeyCache struct {
 	kick   chan struct{}
 
 	mu      sync.Mutex
-	closed  bool
+	closed  atomic.Bool // set under mu, so that no fetch starts after Close
 	issuers map[string]*issuerKeys
 }
 
@@ -137,7 +137,7 @@ func NewKeyCache(cfg CacheConfig) *KeyCache {
 // Close stops the background refresh and waits for every fetch in flight.
 func (c *KeyCache) Close() error {
 	c.mu.Lock()
-	c.closed = true
+	c.closed.Store(true)
 	c.mu.Unlock()
 	c.cancel()
 	c.wg.Wait()
@@ -145,8 +145,12 @@ func (c *KeyCache) Close() error {
 }
 
 // Keys implements KeySource. An unknown kid triggers a refetch, at most once
-// per RefetchInterval per issuer; concurrent misses share one fetch.
+// per RefetchInterval per issuer; concurrent misses share one fetch. After
+// Close it fails with ErrKeysUnavailable: the keys are no longer maintained.
 func (c *KeyCache) Keys(ctx context.Context, iss Issuer, kid string) ([]Key, error) {
+	if c.closed.Load() {
+		return nil, reject(ErrKeysUnavailable, "kid", kid, "key cache is closed")
+	}
 	st := c.state(iss)
 	if keys, ok := c.lookup(st, kid); ok {
 		return keys, nil
@@ -214,18 +218,24 @@ func (c *KeyCache) lookup(st *issuerKeys, kid string) ([]Key, bool) {
 	return nil, false
 }
 
+// missError says why kid was not found. It is ErrUnknownKey only when the
+// latest fetch succeeded: while the issuer is failing, the kid may be a key
+// rotated in since the last good fetch, which we cannot tell.
 func (c *KeyCache) missError(st *issuerKeys, kid string, limited bool) error {
-	if c.usable(st) != nil {
+	st.mu.Lock()
+	last := st.lastErr
+	st.mu.Unlock()
+	if c.usable(st) != nil && last == nil {
 		reason := "no key with this kid in the issuer's key set"
 		if limited {
 			reason += " (refetch rate-limited)"
 		}
 		return reject(ErrUnknownKey, "kid", kid, reason)
 	}
-	st.mu.Lock()
-	last := st.lastErr
-	st.mu.Unlock()
 	reason := "no usable key set for " + st.iss.URL
+	if c.usable(st) != nil {
+		reason = "not in the last good key set of " + st.iss.URL + ", and the latest fetch failed"
+	}
 	if last != nil {
 		reason += ": " + last.Error()
 	}
@@ -245,7 +255,7 @@ func (c *KeyCache) startFetch(st *issuerKeys, force bool) *fetchCall {
 		return nil
 	}
 	c.mu.Lock()
-	if c.closed {
+	if c.closed.Load() {
 		c.mu.Unlock()
 		return nil
 	}
@@ -276,13 +286,14 @@ func (c *KeyCache) runFetch(st *issuerKeys, call *fetchCall) {
 	st.due = time.Now().Add(wait)
 	st.call = nil
 	st.mu.Unlock()
-	call.err = err
-	close(call.done)
+	// Log before releasing the waiters, so the log tells what they saw.
 	if err != nil {
 		c.log.Warn("oidc: key set fetch failed", "issuer", st.iss.URL, "err", err)
 	} else {
 		c.log.Info("oidc: key set refreshed", "issuer", st.iss.URL, "keys", len(snap.byID), "next", wait)
 	}
+	call.err = err
+	close(call.done)
 	select {
 	case c.kick <- struct{}{}:
 	default:

@@ -2,6 +2,7 @@ package oidc
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"sync"
@@ -20,29 +21,42 @@ var (
 type ReplayStore interface {
 	// Claim atomically records id as used until the given instant. It
 	// returns an error wrapping ErrReplayed if id is already recorded, or
-	// ErrReplayStore if the store cannot tell.
+	// ErrReplayStore if the store cannot tell. An until that has already
+	// passed is refused with ErrReplayStore: recording it would protect
+	// nothing.
 	Claim(ctx context.Context, id string, until time.Time) error
 }
 
 // MemoryReplayConfig configures a MemoryReplayStore.
 type MemoryReplayConfig struct {
-	// MaxEntries bounds memory. When full of unexpired entries, new tokens
-	// are refused (ErrReplayStore) rather than old ones forgotten.
-	// Default 1,000,000.
+	// MaxEntries bounds memory, at about 100 bytes an entry whatever the
+	// id's length. When full of unexpired entries, new tokens are refused
+	// (ErrReplayStore) rather than old ones forgotten. Default 1,000,000.
 	MaxEntries int
 	// Now is the clock. Default time.Now.
 	Now func() time.Time
 }
 
-// MemoryReplayStore is a ReplayStore for one process.
+// MemoryReplayStore is a ReplayStore for one process. Entries leave it the
+// moment they expire: each Claim first drops every expired entry, earliest
+// first, from a heap ordered by expiry, so no claim pays for a sweep of the
+// whole store and no expired entry counts against the bound.
 type MemoryReplayStore struct {
 	max int
 	now func() time.Time
 
-	mu        sync.Mutex
-	entries   map[string]time.Time
-	sweepAt   time.Time // earliest expiry, but at most one sweep a second
-	lastSweep time.Time
+	mu      sync.Mutex
+	entries map[replayKey]int64 // expiry, Unix nanoseconds
+	heap    []replayEntry       // the same entries, a min-heap by expiry
+}
+
+// replayKey is the SHA-256 of an id: fixed-size, so a long jti costs no
+// more memory than a short one.
+type replayKey [sha256.Size]byte
+
+type replayEntry struct {
+	key   replayKey
+	until int64
 }
 
 // NewMemoryReplayStore returns an empty store.
@@ -53,7 +67,7 @@ func NewMemoryReplayStore(cfg MemoryReplayConfig) *MemoryReplayStore {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	return &MemoryReplayStore{max: cfg.MaxEntries, now: cfg.Now, entries: make(map[string]time.Time)}
+	return &MemoryReplayStore{max: cfg.MaxEntries, now: cfg.Now, entries: make(map[replayKey]int64)}
 }
 
 // Claim implements ReplayStore.
@@ -62,50 +76,88 @@ func (m *MemoryReplayStore) Claim(ctx context.Context, id string, until time.Tim
 		return fmt.Errorf("oidc: %w: %w", ErrReplayStore, err)
 	}
 	now := m.now()
+	if !until.After(now) {
+		return fmt.Errorf("oidc: %w: expiry %s of %s is not in the future", ErrReplayStore, until.UTC().Format(time.RFC3339), quoteID(id))
+	}
+	key := replayKey(sha256.Sum256([]byte(id)))
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if exp, ok := m.entries[id]; ok && now.Before(exp) {
-		return fmt.Errorf("oidc: %w: %s (recorded until %s)", ErrReplayed, id, exp.UTC().Format(time.RFC3339))
-	}
-	if !now.Before(m.sweepAt) {
-		m.sweep(now)
+	m.evict(now.UnixNano())
+	if exp, ok := m.entries[key]; ok {
+		return fmt.Errorf("oidc: %w: %s (recorded until %s)", ErrReplayed, quoteID(id), time.Unix(0, exp).UTC().Format(time.RFC3339))
 	}
 	if len(m.entries) >= m.max {
-		return fmt.Errorf("oidc: %w: %d unexpired tokens recorded, the limit", ErrReplayStore, m.max)
+		return fmt.Errorf("oidc: %w: %d unexpired tokens recorded, the limit (MaxEntries); refusing rather than forgetting one", ErrReplayStore, m.max)
 	}
-	m.entries[id] = until
-	if until.Before(m.sweepAt) {
-		m.sweepAt = later(until, m.lastSweep.Add(time.Second))
-	}
+	m.entries[key] = until.UnixNano()
+	m.push(replayEntry{key, until.UnixNano()})
 	return nil
 }
 
-// Len returns the number of recorded entries, expired ones included until
-// the next sweep.
+// Len returns the number of entries recorded, expired ones included until
+// the next Claim.
 func (m *MemoryReplayStore) Len() int {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	return len(m.entries)
 }
 
-// sweep drops expired entries. It runs once the earliest expiry has passed,
-// at most once a second, so its cost is spread over many claims.
-func (m *MemoryReplayStore) sweep(now time.Time) {
-	earliest := now.Add(100 * 365 * 24 * time.Hour)
-	for id, exp := range m.entries {
-		if !now.Before(exp) {
-			delete(m.entries, id)
-		} else if exp.Before(earliest) {
-			earliest = exp
-		}
+// evict drops every entry whose expiry is at or before now.
+func (m *MemoryReplayStore) evict(now int64) {
+	for len(m.heap) > 0 && m.heap[0].until <= now {
+		delete(m.entries, m.heap[0].key)
+		last := len(m.heap) - 1
+		m.heap[0] = m.heap[last]
+		m.heap = m.heap[:last]
+		m.down(0)
 	}
-	m.lastSweep = now
-	m.sweepAt = later(earliest, now.Add(time.Second))
+	if cap(m.heap) > 1024 && len(m.heap) < cap(m.heap)/8 {
+		// Give back a burst's memory: neither a slice nor a map shrinks.
+		m.heap = append([]replayEntry(nil), m.heap...)
+		entries := make(map[replayKey]int64, len(m.heap))
+		for _, e := range m.heap {
+			entries[e.key] = e.until
+		}
+		m.entries = entries
+	}
 }
 
-func later(a, b time.Time) time.Time {
-	if a.After(b) {
-		return a
+func (m *MemoryReplayStore) push(e replayEntry) {
+	m.heap = append(m.heap, e)
+	for i := len(m.heap) - 1; i > 0; {
+		p := (i - 1) / 2
+		if m.heap[p].until <= m.heap[i].until {
+			break
+		}
+		m.heap[p], m.heap[i] = m.heap[i], m.heap[p]
+		i = p
 	}
-	return b
+}
+
+func (m *MemoryReplayStore) down(i int) {
+	h := m.heap
+	for {
+		c := 2*i + 1
+		if c >= len(h) {
+			return
+		}
+		if c+1 < len(h) && h[c+1].until < h[c].until {
+			c++
+		}
+		if h[i].until <= h[c].until {
+			return
+		}
+		h[i], h[c] = h[c], h[i]
+		i = c
+	}
+}
+
+// quoteID quotes an id for an error message, cut short: a jti is chosen by
+// the issuer and may be long or hold control characters.
+func quoteID(id string) string {
+	const max = 120
+	if len(id) > max {
+		return fmt.Sprintf("%q…", id[:max])
+	}
+	return fmt.Sprintf("%q", id)
 }

@@ -4,8 +4,10 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
+	"errors"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/trustpub/trustpub/internal/jsonobj"
 )
@@ -30,13 +32,18 @@ type Token struct {
 }
 
 // ReplayID identifies the token for replay protection: the issuer and jti, or
-// for issuers without jti, the SHA-256 of the token itself (a signed token
-// cannot be altered without changing it).
+// for issuers without jti, the SHA-256 of the signed part (header and
+// payload). The signature is left out: ECDSA signatures are malleable, so a
+// replayed token could otherwise come back under a new identity.
 func (t *Token) ReplayID() string {
 	if t.ID != "" {
 		return "jti:" + t.Issuer + "#" + t.ID
 	}
-	sum := sha256.Sum256([]byte(t.raw))
+	signed := t.raw
+	if i := strings.LastIndexByte(signed, '.'); i >= 0 {
+		signed = signed[:i]
+	}
+	sum := sha256.Sum256([]byte(signed))
 	return "sha256:" + hex.EncodeToString(sum[:])
 }
 
@@ -70,14 +77,21 @@ func split(raw string) (h, p, s string, err error) {
 	if !ok1 || !ok2 || strings.Contains(s, ".") {
 		return "", "", "", reject(ErrMalformed, "", "", "not a compact JWS of three parts (JWE is not accepted)")
 	}
-	if h == "" || p == "" || s == "" {
+	// An empty signature is left for Verify to refuse after the header, so
+	// that an unsigned token is reported as alg "none".
+	if h == "" || p == "" {
 		return "", "", "", reject(ErrMalformed, "", "", "empty JWS part")
 	}
 	return h, p, s, nil
 }
 
-// decodePart base64url-decodes a part into a string.
+// decodePart base64url-decodes a part into a string. The decoder skips
+// CR and LF, even strict; they are refused first so that a token has one
+// spelling only (the replay id of a token without jti is its hash).
 func decodePart(part, name string) (string, error) {
+	if strings.ContainsAny(part, "\r\n") {
+		return "", reject(ErrMalformed, "", "", name+" contains a line break")
+	}
 	buf := make([]byte, b64.DecodedLen(len(part)))
 	n, err := b64.Decode(buf, []byte(part))
 	if err != nil {
@@ -90,7 +104,7 @@ func parseHeader(js string) (header, error) {
 	var h header
 	err := jsonobj.Each(js, func(key string, v jsonobj.Value) error {
 		if why, bad := forbiddenHeaders[key]; bad {
-			return reject(ErrUnsafeHeader, key, "", why)
+			return reject(ErrUnsafeHeader, key, clip(v.Raw), why)
 		}
 		var err error
 		switch key {
@@ -102,7 +116,7 @@ func parseHeader(js string) (header, error) {
 			return nil
 		}
 		if err != nil {
-			return reject(ErrMalformed, key, "", err.Error())
+			return reject(ErrMalformed, key, clip(v.Raw), err.Error())
 		}
 		return nil
 	})
@@ -147,7 +161,7 @@ func parseClaims(js string, t *Token) (hasExp, hasIat, hasNbf bool, err error) {
 			return nil
 		}
 		if err != nil {
-			return reject(ErrMalformed, key, "", err.Error())
+			return reject(ErrMalformed, key, clip(v.Raw), err.Error())
 		}
 		return nil
 	})
@@ -171,12 +185,34 @@ func audience(v jsonobj.Value) ([]string, error) {
 	return out, err
 }
 
+// maxDate is 9999-12-31T23:59:59Z: later seconds would overflow time.Time
+// arithmetic and wrap around.
+const maxDate = 253402300799
+
 func numericDate(v jsonobj.Value) (time.Time, error) {
 	n, err := v.Int()
 	if err != nil {
 		return time.Time{}, err
 	}
+	if n < 0 || n > maxDate {
+		return time.Time{}, errors.New("date out of range")
+	}
 	return time.Unix(n, 0), nil
+}
+
+// clip shortens a value quoted in an error: tokens are attacker-controlled
+// and errors end up in logs.
+func clip(s string) string {
+	const limit = 80
+	if len(s) <= limit {
+		return s
+	}
+	for i := limit; i > limit-4; i-- {
+		if utf8.RuneStart(s[i]) {
+			return s[:i] + "…"
+		}
+	}
+	return s[:limit] + "…"
 }
 
 // wrapSyntax turns a JSON syntax error into a typed rejection.

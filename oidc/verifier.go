@@ -104,8 +104,13 @@ func NewVerifier(cfg Config) (*Verifier, error) {
 				return nil, fmt.Errorf("oidc: issuer %s: JWKSURL: %w", iss.URL, err)
 			}
 		}
+		iss.Aliases = slices.Clone(iss.Aliases)
+		iss.Algorithms = slices.Clone(iss.Algorithms)
 		if len(iss.Algorithms) == 0 {
 			iss.Algorithms = []string{"RS256"}
+		}
+		if slices.Contains(iss.Aliases, "") {
+			return nil, fmt.Errorf("oidc: issuer %s: empty alias", iss.URL)
 		}
 		for _, a := range iss.Algorithms {
 			if _, ok := algorithms[a]; !ok {
@@ -157,6 +162,9 @@ func (v *Verifier) Verify(ctx context.Context, raw string) (*Token, error) {
 	if !ok {
 		return nil, reject(ErrAlgorithm, "alg", hdr.alg, "not a supported asymmetric algorithm")
 	}
+	if s64 == "" {
+		return nil, reject(ErrMalformed, "", "", "empty signature")
+	}
 	payload, err := decodePart(p64, "payload")
 	if err != nil {
 		return nil, err
@@ -185,6 +193,9 @@ func (v *Verifier) Verify(ctx context.Context, raw string) (*Token, error) {
 	}
 	keys, err := v.cfg.Keys.Keys(ctx, *iss, hdr.kid)
 	if err != nil {
+		if _, ok := err.(*Error); !ok {
+			err = &Error{Err: ErrKeysUnavailable, Field: "kid", Value: hdr.kid, Reason: err.Error()}
+		}
 		return nil, err
 	}
 	input := raw[:len(h64)+1+len(p64)]

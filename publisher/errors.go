@@ -41,6 +41,9 @@ func (m Mismatch) String() string {
 type Rejection struct {
 	ID         string
 	Mismatches []Mismatch
+	// Err, when set, is why the registered policy itself is invalid (a
+	// store returned a policy that fails Validate); it matches nothing.
+	Err error
 }
 
 // NoMatchError reports a valid token that no registered publisher accepts.
@@ -58,6 +61,10 @@ func (e *NoMatchError) Error() string {
 	fmt.Fprintf(&b, "publisher: no trusted publisher for %s on issuer %s matches the token", e.Key, e.Issuer)
 	for _, r := range e.Rejected {
 		fmt.Fprintf(&b, "; publisher %s: ", r.ID)
+		if r.Err != nil {
+			fmt.Fprintf(&b, "the registered policy is invalid (%v)", r.Err)
+			continue
+		}
 		for i, m := range r.Mismatches {
 			if i > 0 {
 				b.WriteString(", ")

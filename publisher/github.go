@@ -8,10 +8,20 @@ import (
 )
 
 // GitHub is a trusted publisher on GitHub Actions: a workflow file of one
-// repository, pinned to its owner's stable id, optionally to an environment.
+// repository, pinned to its owner's stable id, on one issuer, optionally
+// narrowed by an environment, a reusable workflow, refs, a protected ref, a
+// GitHub-hosted runner and the repository's id.
+//
+// The required fields (Owner, OwnerID, Repository, Workflow) are always
+// checked. Every other field is optional: its zero value means "not
+// required", never "anything goes" for a required rule. Rules documents each
+// claim; the JSON names are the rule names a Mismatch reports.
 type GitHub struct {
-	// IssuerURL is the issuer the policy trusts. Empty means github.com
-	// (providers.GitHubIssuer); an enterprise issuer must be named.
+	// IssuerURL is the one issuer the policy trusts, exactly as the tokens'
+	// iss. Empty means github.com (providers.GitHubIssuer); an enterprise,
+	// GHE.com or GitHub Enterprise Server issuer must be named (see
+	// providers.GitHubEnterpriseIssuer and its siblings). A token of any
+	// other issuer never matches.
 	IssuerURL string `json:"issuer,omitempty"`
 	// Owner is the repository owner's login, compared case-insensitively.
 	Owner string `json:"owner"`
@@ -22,11 +32,36 @@ type GitHub struct {
 	// Repository is the repository's name without the owner.
 	Repository string `json:"repository"`
 	// Workflow is the calling workflow's file name in .github/workflows,
-	// e.g. "release.yml", compared exactly.
+	// e.g. "release.yml", compared exactly against workflow_ref. Required,
+	// also when ReusableWorkflow is set: the caller decides when the job
+	// runs and with what inputs, so both must be the ones registered.
 	Workflow string `json:"workflow"`
 	// Environment, when set, must be the job's environment (compared
-	// case-insensitively, as GitHub does).
+	// case-insensitively, as GitHub does, in ASCII only).
 	Environment string `json:"environment,omitempty"`
+
+	// ReusableWorkflow, when set, is the reusable workflow that must run
+	// the job: "<owner>/<repo>/.github/workflows/<file>", in the same or
+	// another repository, optionally pinned with "@refs/…" or "@<commit
+	// sha>". It is checked against job_workflow_ref: owner/repo
+	// case-insensitively, the path exactly, the pin exactly; unpinned, any
+	// full ref or commit sha is accepted after the "@".
+	ReusableWorkflow string `json:"reusable_workflow,omitempty"`
+	// Refs, when set, lists the git refs the run may be on (claim ref), as
+	// glob patterns on the full ref, e.g. "refs/tags/v*". Any one must
+	// match. An empty non-nil list is invalid: it would allow nothing.
+	Refs []RefPattern `json:"refs,omitempty"`
+	// RepositoryID, when set, pins the repository's numeric id
+	// (repository_id): a repository deleted and created again under the
+	// same name gets another id.
+	RepositoryID string `json:"repository_id,omitempty"`
+	// RequireProtectedRef requires the run's ref to be protected
+	// (ref_protected "true"): a branch or tag protection rule or ruleset.
+	RequireProtectedRef bool `json:"require_protected_ref,omitempty"`
+	// RequireHostedRunner requires a GitHub-hosted runner
+	// (runner_environment "github-hosted"). GitHub Enterprise Server has
+	// none: do not set it for a server's publisher.
+	RequireHostedRunner bool `json:"require_hosted_runner,omitempty"`
 }
 
 // refusedEvents are triggers that run code or context an outsider controls
@@ -47,83 +82,237 @@ func (p *GitHub) Issuer() string {
 // LookupKey implements Policy.
 func (p *GitHub) LookupKey() string { return strings.ToLower(p.Owner + "/" + p.Repository) }
 
-// Validate implements Policy.
+// Validate implements Policy. It allocates nothing when the policy is valid:
+// the verifier calls it for every candidate.
 func (p *GitHub) Validate() error {
 	switch {
+	case p.IssuerURL != "" && !isIssuerURL(p.IssuerURL):
+		return policyError("github", "issuer", "%q is not an https issuer URL (lower-case host, no query, fragment or trailing slash)", p.IssuerURL)
 	case !isName(p.Owner):
 		return policyError("github", "owner", "%q is not a GitHub login", p.Owner)
-	case !isDigits(p.OwnerID):
+	case !isID(p.OwnerID):
 		return policyError("github", "owner_id", "%q is not a numeric id (repository_owner_id)", p.OwnerID)
 	case !isName(p.Repository):
 		return policyError("github", "repository", "%q is not a repository name (without the owner)", p.Repository)
 	case !isWorkflowFile(p.Workflow):
 		return policyError("github", "workflow", "%q is not a file name in .github/workflows ending in .yml or .yaml", p.Workflow)
-	case len(p.Environment) > 255 || strings.TrimSpace(p.Environment) != p.Environment:
+	case len(p.Environment) > 255 || strings.TrimSpace(p.Environment) != p.Environment || hasControl(p.Environment):
 		return policyError("github", "environment", "%q is not an environment name", p.Environment)
+	case p.RepositoryID != "" && !isID(p.RepositoryID):
+		return policyError("github", "repository_id", "%q is not a numeric id (repository_id)", p.RepositoryID)
+	case p.Refs != nil && len(p.Refs) == 0:
+		return policyError("github", "refs", "an empty list would allow no ref; omit it to allow every ref")
+	}
+	for _, r := range p.Refs {
+		if r.String() == "" {
+			return policyError("github", "refs", "a pattern is empty; build patterns with ParseRefPattern")
+		}
+	}
+	if p.ReusableWorkflow != "" {
+		if _, _, _, ok := parseReusable(p.ReusableWorkflow); !ok {
+			return policyError("github", "reusable_workflow",
+				"%q is not <owner>/<repo>/.github/workflows/<file>, optionally followed by @refs/… or @<40-hex commit sha>", p.ReusableWorkflow)
+		}
 	}
 	return nil
 }
 
-// Check implements Policy.
+// Check implements Policy. Each failed rule is reported with what the
+// policy expects and what the token carries.
 func (p *GitHub) Check(set claims.Set) []Mismatch {
 	c, ok := set.(*claims.GitHub)
-	if !ok {
-		return []Mismatch{{Rule: "provider", Claim: "iss", Want: "a GitHub Actions token", Got: set.Provider()}}
+	if !ok || c == nil {
+		got := "another provider's token"
+		if ok {
+			got = "no claims"
+		} else if set != nil {
+			got = set.Provider()
+		}
+		return []Mismatch{{Rule: "provider", Claim: "iss", Want: "a GitHub Actions token", Got: got}}
 	}
 	var miss []Mismatch
 	add := func(rule, claim, want, got string) {
 		miss = append(miss, Mismatch{Rule: rule, Claim: claim, Want: want, Got: got})
 	}
-	repo := p.Owner + "/" + p.Repository
-	if !strings.EqualFold(c.Repository, repo) {
-		add("repository", "repository", repo, c.Repository)
+	if rest, ok := p.cutRepo(c.Repository); !ok || rest != "" {
+		add("repository", "repository", p.Owner+"/"+p.Repository, c.Repository)
 	}
 	if c.RepositoryOwnerID != p.OwnerID {
 		add("owner_id", "repository_owner_id", p.OwnerID, c.RepositoryOwnerID)
 	}
-	if !workflowRefIs(c.WorkflowRef, repo, p.Workflow, c) {
-		add("workflow", "workflow_ref", p.Workflow, workflowPath(c.WorkflowRef))
+	if p.RepositoryID != "" && c.RepositoryID != p.RepositoryID {
+		add("repository_id", "repository_id", p.RepositoryID, c.RepositoryID)
 	}
-	if p.Environment != "" && !strings.EqualFold(c.Environment, p.Environment) {
+	if m, bad := p.checkWorkflow(c); bad {
+		miss = append(miss, m)
+	}
+	if p.ReusableWorkflow != "" && !reusableIs(c.JobWorkflowRef, p.ReusableWorkflow) {
+		want := p.ReusableWorkflow
+		if !strings.Contains(want, "@") {
+			want += "@<any ref or commit>"
+		}
+		add("reusable_workflow", "job_workflow_ref", want, c.JobWorkflowRef)
+	}
+	if p.Environment != "" && !equalFoldASCII(c.Environment, p.Environment) {
 		add("environment", "environment", p.Environment, c.Environment)
 	}
 	if refusedEvents[c.EventName] {
 		add("event", "event_name", "a trigger other than pull_request_target and workflow_run", c.EventName)
 	}
+	if p.Refs != nil && !anyMatch(p.Refs, c.Ref) {
+		add("refs", "ref", "a ref matching "+joinPatterns(p.Refs), c.Ref)
+	}
+	if p.RequireProtectedRef && c.RefProtected != "true" {
+		add("require_protected_ref", "ref_protected", "a protected ref (true)", c.RefProtected)
+	}
+	if p.RequireHostedRunner && c.RunnerEnvironment != "github-hosted" {
+		add("require_hosted_runner", "runner_environment", "github-hosted", c.RunnerEnvironment)
+	}
 	return miss
 }
 
-// workflowRefIs reports whether ref is exactly
-// <repo>/.github/workflows/<file>@<the run's ref or sha>, the repository
-// part compared case-insensitively and the rest exactly.
-func workflowRefIs(ref, repo, file string, c *claims.GitHub) bool {
-	if len(ref) <= len(repo) || !strings.EqualFold(ref[:len(repo)], repo) {
+// checkWorkflow requires workflow_ref to be exactly
+// <repo>/.github/workflows/<file>@<the run's ref or sha>: the repository
+// part compared case-insensitively, the rest exactly. Comparing the "@"
+// part with ref or sha also defeats file names that contain "@".
+func (p *GitHub) checkWorkflow(c *claims.GitHub) (Mismatch, bool) {
+	m := Mismatch{Rule: "workflow", Claim: "workflow_ref", Want: p.Workflow}
+	rest, ok := p.cutRepo(c.WorkflowRef)
+	if !ok || !strings.HasPrefix(rest, "/") {
+		m.Got = c.WorkflowRef // another repository: show all of it
+		return m, true
+	}
+	path, at, _ := strings.Cut(rest[1:], "@")
+	if path != ".github/workflows/"+p.Workflow {
+		m.Got = path
+		return m, true
+	}
+	if at == "" || at != c.Ref && at != c.SHA {
+		m.Want = p.Workflow + "@" + orNone(c.Ref) + " (the run's ref) or @" + orNone(c.SHA) + " (its commit)"
+		m.Got = path + "@" + at
+		return m, true
+	}
+	return m, false
+}
+
+// cutRepo cuts "<owner>/<repository>" (ASCII case-insensitively) from the
+// start of s, without building the string: Check allocates nothing on a
+// match.
+func (p *GitHub) cutRepo(s string) (rest string, ok bool) {
+	n := len(p.Owner)
+	if len(s) < n+1+len(p.Repository) || !equalFoldASCII(s[:n], p.Owner) || s[n] != '/' {
+		return "", false
+	}
+	s = s[n+1:]
+	if !equalFoldASCII(s[:len(p.Repository)], p.Repository) {
+		return "", false
+	}
+	return s[len(p.Repository):], true
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "(none)"
+	}
+	return s
+}
+
+// parseReusable splits "<owner>/<repo>/.github/workflows/<file>[@<pin>]"
+// into the repository, the file and the pin ("" when unpinned).
+func parseReusable(s string) (repo, file, pin string, ok bool) {
+	path, pin, pinned := strings.Cut(s, "@")
+	if pinned && !isPin(pin) {
+		return "", "", "", false
+	}
+	owner, rest, _ := strings.Cut(path, "/")
+	name, rest, _ := strings.Cut(rest, "/")
+	file, found := strings.CutPrefix(rest, ".github/workflows/")
+	if !found || !isName(owner) || !isName(name) || !isWorkflowFile(file) {
+		return "", "", "", false
+	}
+	return path[:len(owner)+1+len(name)], file, pin, true
+}
+
+// reusableIs checks job_workflow_ref against the policy's reusable
+// workflow. A file name may contain "@", a pin may not (refs/… or a sha),
+// so the first "@" after the exact file name starts the ref.
+func reusableIs(jobRef, want string) bool {
+	repo, file, pin, ok := parseReusable(want)
+	if !ok || len(jobRef) <= len(repo) || !equalFoldASCII(jobRef[:len(repo)], repo) {
 		return false
 	}
-	at, ok := strings.CutPrefix(ref[len(repo):], "/.github/workflows/"+file+"@")
-	return ok && at != "" && (at == c.Ref || at == c.SHA)
-}
-
-// workflowPath is the file part of a workflow ref, for explanations.
-func workflowPath(ref string) string {
-	path, _, _ := strings.Cut(ref, "@")
-	parts := strings.SplitN(path, "/", 3)
-	if len(parts) < 3 {
-		return ref
+	at, ok := strings.CutPrefix(jobRef[len(repo):], "/.github/workflows/"+file+"@")
+	if !ok {
+		return false
 	}
-	return parts[2]
+	if pin != "" {
+		return at == pin
+	}
+	return isPin(at)
 }
 
-func isDigits(s string) bool {
-	if s == "" || len(s) > 20 {
+// isPin accepts what GitHub writes after the "@" of a workflow ref: a full
+// ref ("refs/heads/main", "refs/tags/v1") or a 40-hex commit sha. A file
+// named "publish.yml@x" yields "…/publish.yml@x@refs/…", whose "@" part is
+// neither, since a file name cannot contain "/".
+func isPin(s string) bool {
+	if r, ok := strings.CutPrefix(s, "refs/"); ok {
+		return r != "" && !hasSpaceOrControl(s)
+	}
+	if len(s) != 40 {
 		return false
 	}
 	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
+		if !(s[i] >= '0' && s[i] <= '9' || s[i] >= 'a' && s[i] <= 'f') {
 			return false
 		}
 	}
 	return true
+}
+
+func anyMatch(pats []RefPattern, ref string) bool {
+	for _, p := range pats {
+		if p.Match(ref) {
+			return true
+		}
+	}
+	return false
+}
+
+func joinPatterns(pats []RefPattern) string {
+	s := make([]string, len(pats))
+	for i, p := range pats {
+		s[i] = p.String()
+	}
+	return strings.Join(s, " or ")
+}
+
+// equalFoldASCII compares case-insensitively in ASCII only. Unicode folding
+// would make "K" (the Kelvin sign) equal "k": an environment GitHub treats as
+// new, and so unprotected, would pass for the protected one.
+func equalFoldASCII(a, b string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := 0; i < len(a); i++ {
+		x, y := a[i], b[i]
+		if x >= 'A' && x <= 'Z' {
+			x += 'a' - 'A'
+		}
+		if y >= 'A' && y <= 'Z' {
+			y += 'a' - 'A'
+		}
+		if x != y {
+			return false
+		}
+	}
+	return true
+}
+
+// isID accepts a GitHub numeric id in canonical form: digits, no leading
+// zero (GitHub writes none, so "09919" could never match).
+func isID(s string) bool {
+	return s != "" && len(s) <= 20 && !(s[0] == '0' && len(s) > 1) && allDigits(s)
 }
 
 // isName accepts GitHub's owner and repository names: letters, digits and
@@ -132,18 +321,94 @@ func isName(s string) bool {
 	if s == "" || s == "." || s == ".." || len(s) > 100 {
 		return false
 	}
-	for _, r := range s {
-		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_' || r == '.') {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.') {
 			return false
 		}
 	}
 	return true
 }
 
+// isWorkflowFile accepts a file name directly in .github/workflows.
 func isWorkflowFile(s string) bool {
-	if strings.ContainsAny(s, "/\\@ ") || !(strings.HasSuffix(s, ".yml") || strings.HasSuffix(s, ".yaml")) {
+	if len(s) > 255 || strings.ContainsAny(s, "/\\@") || hasSpaceOrControl(s) ||
+		!(strings.HasSuffix(s, ".yml") || strings.HasSuffix(s, ".yaml")) {
 		return false
 	}
 	base := strings.TrimSuffix(strings.TrimSuffix(s, ".yml"), ".yaml")
 	return base != "" && base != "."
 }
+
+// isIssuerURL accepts https://host[:port][/segment…]: a lower-case host,
+// path segments of URL-safe characters, no ".", "..", empty segment,
+// query, fragment, user or trailing slash. The iss claim is compared
+// exactly, so anything else could only fail to match, or confuse.
+func isIssuerURL(s string) bool {
+	rest, ok := strings.CutPrefix(s, "https://")
+	if !ok || len(s) > 1024 {
+		return false
+	}
+	host, path, hasPath := strings.Cut(rest, "/")
+	if !isHostPort(host) {
+		return false
+	}
+	if !hasPath {
+		return true
+	}
+	for seg := range strings.SplitSeq(path, "/") {
+		if seg == "" || seg == "." || seg == ".." {
+			return false
+		}
+		for i := 0; i < len(seg); i++ {
+			c := seg[i]
+			if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.' || c == '~') {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// isHostPort accepts lower-case DNS labels (or IPv4) with an optional port.
+func isHostPort(s string) bool {
+	name, port, hasPort := strings.Cut(s, ":")
+	if hasPort && (port == "" || len(port) > 5 || port[0] == '0' || !allDigits(port)) {
+		return false
+	}
+	if name == "" || len(name) > 253 {
+		return false
+	}
+	for label := range strings.SplitSeq(name, ".") {
+		if label == "" || len(label) > 63 || label[0] == '-' || label[len(label)-1] == '-' {
+			return false
+		}
+		for i := 0; i < len(label); i++ {
+			c := label[i]
+			if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-') {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+func allDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+func hasControl(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < 0x20 || s[i] == 0x7f {
+			return true
+		}
+	}
+	return false
+}
+
+func hasSpaceOrControl(s string) bool { return strings.Contains(s, " ") || hasControl(s) }

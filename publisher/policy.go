@@ -4,11 +4,15 @@
 package publisher
 
 import (
+	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"reflect"
 	"strings"
 
 	"github.com/trustpub/trustpub/claims"
+	"github.com/trustpub/trustpub/internal/jsonobj"
 )
 
 // Policy is a trusted publisher: the CI workflow identity allowed to
@@ -44,12 +48,15 @@ type registeredJSON struct {
 
 // policyKinds creates an empty policy of each provider kind.
 var policyKinds = map[string]func() Policy{
-	"github": func() Policy { return new(GitHub) },
+	"github":      func() Policy { return new(GitHub) },
+	"gitlab":      func() Policy { return new(GitLab) },
+	"google":      func() Policy { return new(Google) },
+	"activestate": func() Policy { return new(ActiveState) },
 }
 
 // MarshalJSON writes the configuration-file form.
 func (r Registered) MarshalJSON() ([]byte, error) {
-	if r.Policy == nil {
+	if isNil(r.Policy) {
 		return nil, fmt.Errorf("%w: publisher %q has no policy", ErrPolicy, r.ID)
 	}
 	p, err := json.Marshal(r.Policy)
@@ -60,7 +67,9 @@ func (r Registered) MarshalJSON() ([]byte, error) {
 }
 
 // UnmarshalJSON reads the configuration-file form and validates the policy.
-// Unknown fields are errors: a misspelt rule must not silently vanish.
+// It is stricter than encoding/json: unknown fields, fields spelt in
+// another case and duplicate keys are errors, since a misspelt or repeated
+// rule must not silently vanish or override another.
 func (r *Registered) UnmarshalJSON(data []byte) error {
 	var j registeredJSON
 	if err := strictJSON(data, &j); err != nil {
@@ -74,17 +83,88 @@ func (r *Registered) UnmarshalJSON(data []byte) error {
 	if err := strictJSON(j.Policy, p); err != nil {
 		return fmt.Errorf("%w: publisher %q: %v", ErrPolicy, j.ID, err)
 	}
-	if err := p.Validate(); err != nil {
-		return fmt.Errorf("publisher %q: %w", j.ID, err)
+	reg := Registered{ID: j.ID, Policy: p}
+	if err := validate(reg); err != nil {
+		return err
 	}
-	*r = Registered{ID: j.ID, Policy: p}
+	*r = reg
 	return nil
 }
 
+// validate checks a registered publisher; the error wraps ErrPolicy.
+func validate(r Registered) error {
+	if r.ID == "" {
+		return fmt.Errorf("%w: a registered publisher needs an id", ErrPolicy)
+	}
+	if isNil(r.Policy) {
+		return fmt.Errorf("%w: publisher %q has no policy", ErrPolicy, r.ID)
+	}
+	err := r.Policy.Validate()
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, ErrPolicy):
+		return fmt.Errorf("publisher %q: %w", r.ID, err)
+	}
+	return fmt.Errorf("%w: publisher %q: %w", ErrPolicy, r.ID, err)
+}
+
+// isNil reports a missing interface value (a policy, a store, a provider),
+// including a typed nil pointer, whose methods would panic.
+func isNil(x any) bool {
+	if x == nil {
+		return true
+	}
+	v := reflect.ValueOf(x)
+	return v.Kind() == reflect.Pointer && v.IsNil()
+}
+
+// strictJSON decodes the JSON object data into v (a pointer to a struct),
+// refusing what encoding/json lets through: duplicate keys, keys that match
+// a field only case-insensitively, and, like DisallowUnknownFields, keys
+// that match none.
 func strictJSON(data []byte, v any) error {
-	d := json.NewDecoder(strings.NewReader(string(data)))
+	names := fieldNames(reflect.TypeOf(v))
+	err := jsonobj.Each(string(data), func(key string, _ jsonobj.Value) error {
+		if names != nil && !names[key] {
+			return fmt.Errorf("unknown field %q", key)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	d := json.NewDecoder(bytes.NewReader(data))
 	d.DisallowUnknownFields()
 	return d.Decode(v)
+}
+
+// fieldNames lists the JSON names of a struct's fields, or nil for a type
+// that is not a pointer to a struct.
+func fieldNames(t reflect.Type) map[string]bool {
+	if t == nil || t.Kind() != reflect.Pointer || t.Elem().Kind() != reflect.Struct {
+		return nil
+	}
+	names := make(map[string]bool)
+	var walk func(reflect.Type)
+	walk = func(t reflect.Type) {
+		for i := 0; i < t.NumField(); i++ {
+			f := t.Field(i)
+			tag, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+			switch {
+			case tag == "-":
+			case f.Anonymous && tag == "" && f.Type.Kind() == reflect.Struct:
+				walk(f.Type)
+			case !f.IsExported():
+			case tag != "":
+				names[tag] = true
+			default:
+				names[f.Name] = true
+			}
+		}
+	}
+	walk(t.Elem())
+	return names
 }
 
 // policyError builds an ErrPolicy error naming the field.

@@ -20,13 +20,14 @@ type RefPattern struct {
 const maxWildcards = 8
 
 // ParseRefPattern validates and compiles a pattern. It must start with
-// "refs/" and may not contain "?", "[", "]", "{", "}", "\" or "***".
+// "refs/" and may not contain "?", "[", "]", "{", "}", "\", spaces, control
+// characters or "***".
 func ParseRefPattern(pattern string) (RefPattern, error) {
 	switch {
 	case !strings.HasPrefix(pattern, "refs/"):
 		return RefPattern{}, fmt.Errorf("ref pattern %q must start with refs/", pattern)
-	case strings.ContainsAny(pattern, "?[]{}\\ \t\n"):
-		return RefPattern{}, fmt.Errorf("ref pattern %q: only * and ** are special; ?, [, ], {, }, \\ and spaces are not allowed", pattern)
+	case strings.ContainsAny(pattern, "?[]{}\\ ") || hasControl(pattern):
+		return RefPattern{}, fmt.Errorf("ref pattern %q: only * and ** are special; ?, [, ], {, }, \\, spaces and control characters are not allowed", pattern)
 	case strings.Contains(pattern, "***"):
 		return RefPattern{}, fmt.Errorf("ref pattern %q: *** is ambiguous", pattern)
 	case len(pattern) > 1024:
@@ -62,39 +63,42 @@ func ParseRefPattern(pattern string) (RefPattern, error) {
 // String returns the pattern as written.
 func (p RefPattern) String() string { return p.src }
 
-// Match reports whether ref matches the whole pattern.
+// maxRef bounds the refs Match considers; longer ones never match.
+const maxRef = 4096
+
+// Match reports whether ref matches the whole pattern. It runs in
+// O(len(ref)) per part, so no pattern can be made slow.
 func (p RefPattern) Match(ref string) bool {
-	if len(p.parts) == 0 {
+	if len(p.parts) == 0 || len(ref) > maxRef {
 		return false
 	}
 	// ok[j] reports whether the parts so far can end at ref[:j].
 	ok := make([]bool, len(ref)+1)
+	next := make([]bool, len(ref)+1)
 	ok[0] = true
 	for _, part := range p.parts {
-		next := make([]bool, len(ref)+1)
-		for j := 0; j <= len(ref); j++ {
-			if !ok[j] {
-				continue
+		clear(next)
+		switch part {
+		case "**": // from the first reachable position on, anything
+			on := false
+			for k := range next {
+				on = on || ok[k]
+				next[k] = on
 			}
-			switch part {
-			case "**":
-				for k := j; k <= len(ref); k++ {
-					next[k] = true
-				}
-			case "*":
-				for k := j; k <= len(ref); k++ {
-					next[k] = true
-					if k < len(ref) && ref[k] == '/' {
-						break
-					}
-				}
-			default:
-				if strings.HasPrefix(ref[j:], part) {
+		case "*": // like "**", but a "/" ends the run
+			on := false
+			for k := range next {
+				on = ok[k] || on && ref[k-1] != '/'
+				next[k] = on
+			}
+		default:
+			for j, reach := range ok {
+				if reach && strings.HasPrefix(ref[j:], part) {
 					next[j+len(part)] = true
 				}
 			}
 		}
-		ok = next
+		ok, next = next, ok
 	}
 	return ok[len(ref)]
 }

@@ -3,6 +3,7 @@ package publisher
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sync"
 )
 
@@ -14,16 +15,17 @@ type Store interface {
 	Lookup(ctx context.Context, issuer, key string) ([]Registered, error)
 }
 
-// MemoryStore is a Store held in memory, safe for concurrent use.
+// MemoryStore is a Store held in memory, safe for concurrent use. The zero
+// value is an empty store. A policy must not be changed after Add.
 type MemoryStore struct {
 	mu    sync.RWMutex
-	byKey map[string][]Registered // issuer + " " + key
-	ids   map[string]string       // id -> its index key
+	byKey map[storeKey][]Registered
+	ids   map[string]storeKey // id -> its index key
 }
 
 // NewMemoryStore returns a store holding pubs.
 func NewMemoryStore(pubs ...Registered) (*MemoryStore, error) {
-	m := &MemoryStore{byKey: make(map[string][]Registered), ids: make(map[string]string)}
+	m := new(MemoryStore)
 	for _, r := range pubs {
 		if err := m.Add(r); err != nil {
 			return nil, err
@@ -32,24 +34,26 @@ func NewMemoryStore(pubs ...Registered) (*MemoryStore, error) {
 	return m, nil
 }
 
-func index(issuer, key string) string { return issuer + " " + key }
+// storeKey indexes publishers; a struct, so no issuer and key pair can
+// collide with another as a joined string could.
+type storeKey struct{ issuer, key string }
 
-// Add validates and registers a publisher. IDs are unique.
+func index(issuer, key string) storeKey { return storeKey{issuer, key} }
+
+// Add validates and registers a publisher. IDs are unique. Every error
+// wraps ErrPolicy.
 func (m *MemoryStore) Add(r Registered) error {
-	if r.ID == "" {
-		return fmt.Errorf("%w: a registered publisher needs an id", ErrPolicy)
-	}
-	if r.Policy == nil {
-		return fmt.Errorf("%w: publisher %q has no policy", ErrPolicy, r.ID)
-	}
-	if err := r.Policy.Validate(); err != nil {
-		return fmt.Errorf("publisher %q: %w", r.ID, err)
+	if err := validate(r); err != nil {
+		return err
 	}
 	k := index(r.Policy.Issuer(), r.Policy.LookupKey())
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if _, dup := m.ids[r.ID]; dup {
 		return fmt.Errorf("%w: publisher id %q registered twice", ErrPolicy, r.ID)
+	}
+	if m.ids == nil {
+		m.ids, m.byKey = make(map[string]storeKey), make(map[storeKey][]Registered)
 	}
 	m.ids[r.ID] = k
 	m.byKey[k] = append(m.byKey[k], r)
@@ -80,9 +84,11 @@ func (m *MemoryStore) Remove(id string) bool {
 	return true
 }
 
-// Lookup implements Store.
+// Lookup implements Store. The key is matched exactly: it is already
+// normalised by claims.Set.LookupKey and Policy.LookupKey. The slice is the
+// caller's: appending to it cannot write into the store.
 func (m *MemoryStore) Lookup(_ context.Context, issuer, key string) ([]Registered, error) {
 	m.mu.RLock()
 	defer m.mu.RUnlock()
-	return m.byKey[index(issuer, key)], nil
+	return slices.Clone(m.byKey[index(issuer, key)]), nil
 }

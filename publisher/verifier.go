@@ -63,11 +63,19 @@ type Verifier struct {
 
 // New builds a Verifier once; share it between requests.
 func New(cfg Config) (*Verifier, error) {
-	if cfg.Publishers == nil {
+	if cfg.Audience == "" {
+		return nil, errors.New("publisher: Config.Audience is required")
+	}
+	if isNil(cfg.Publishers) {
 		return nil, errors.New("publisher: Config.Publishers is required")
 	}
 	if len(cfg.Providers) == 0 {
 		return nil, errors.New("publisher: Config.Providers is empty")
+	}
+	for i, p := range cfg.Providers {
+		if isNil(p) {
+			return nil, fmt.Errorf("publisher: Config.Providers[%d] is nil", i)
+		}
 	}
 	v := &Verifier{byIssuer: make(map[string]providers.Provider), store: cfg.Publishers,
 		replay: cfg.Replay, margin: cfg.ReplayMargin}
@@ -83,7 +91,7 @@ func New(cfg Config) (*Verifier, error) {
 		}
 	}
 	keys := cfg.Keys
-	if keys == nil {
+	if isNil(keys) {
 		cc := cfg.Cache
 		if cfg.HTTPClient != nil {
 			cc.HTTPClient = cfg.HTTPClient
@@ -94,7 +102,7 @@ func New(cfg Config) (*Verifier, error) {
 		v.cache = oidc.NewKeyCache(cc)
 		keys = v.cache
 	}
-	if v.replay == nil {
+	if isNil(v.replay) {
 		v.replay = oidc.NewMemoryReplayStore(oidc.MemoryReplayConfig{Now: cfg.Now})
 	}
 	tv, err := oidc.NewVerifier(oidc.Config{
@@ -123,12 +131,28 @@ func (v *Verifier) Close() error {
 // failed rules, or a replay error. The token is recorded as used only once
 // everything else has passed.
 func (v *Verifier) Verify(ctx context.Context, raw string) (*Result, error) {
+	if v == nil || v.tokens == nil {
+		return nil, errors.New("publisher: the Verifier was not built by New")
+	}
 	tok, err := v.tokens.Verify(ctx, raw)
 	if err != nil {
 		return nil, err
 	}
-	prov := v.byIssuer[tok.Issuer]
+	prov, ok := v.byIssuer[tok.Issuer]
+	if !ok { // oidc verified the issuer; this cannot happen, but fail closed
+		return nil, &oidc.Error{Err: oidc.ErrIssuer, Field: "iss", Value: tok.Issuer, Reason: "no provider is configured for it"}
+	}
 	set, err := prov.Decode(tok)
+	switch {
+	case err != nil:
+	case isNil(set):
+		err = errors.New("the provider decoded no claims")
+	case set.Provider() != prov.Name():
+		err = fmt.Errorf("provider %s decoded %s claims", prov.Name(), set.Provider())
+	}
+	if err == nil {
+		err = set.Validate() // whatever the provider's Decode did
+	}
 	if err != nil {
 		return nil, fmt.Errorf("publisher: %w: %w", ErrClaims, err)
 	}
@@ -140,8 +164,17 @@ func (v *Verifier) Verify(ctx context.Context, raw string) (*Result, error) {
 	res := &Result{Token: tok, Provider: prov, Claims: set}
 	noMatch := &NoMatchError{Issuer: issuer, Key: key}
 	for _, r := range cands {
-		if r.Policy.Issuer() != issuer || r.Policy.Provider() != prov.Name() {
-			continue // a store that ignores the issuer must not widen trust
+		// A store that ignores the issuer or key, or hands back an empty
+		// row, must not widen trust: such entries are not candidates.
+		if isNil(r.Policy) || r.Policy.Issuer() != issuer || r.Policy.Provider() != prov.Name() ||
+			r.Policy.LookupKey() != key {
+			continue
+		}
+		// A stored policy that fails validation (a zero owner id, an empty
+		// workflow…) could read as "no constraint": it matches nothing.
+		if err := validate(r); err != nil {
+			noMatch.Rejected = append(noMatch.Rejected, Rejection{ID: r.ID, Err: err})
+			continue
 		}
 		if miss := r.Policy.Check(set); len(miss) > 0 {
 			noMatch.Rejected = append(noMatch.Rejected, Rejection{ID: r.ID, Mismatches: miss})

@@ -109,4 +109,3 @@ func BenchmarkVerify(b *testing.B) {
 		}
 	})
 }
-

@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 
 	"github.com/trustpub/trustpub/claims"
@@ -16,20 +17,20 @@ import (
 )
 
 func main() {
-	if err := run(); err != nil {
+	if err := run(os.Stdout); err != nil {
 		fmt.Fprintln(os.Stderr, "quickstart:", err)
 		os.Exit(1)
 	}
 }
 
-func run() error {
+func run(w io.Writer) error {
 	// The local issuer plays GitHub Actions: real HTTPS, real RSA keys.
 	gh, err := oidctest.NewIssuer(oidctest.Options{Audience: "example-registry"})
 	if err != nil {
 		return err
 	}
 	defer gh.Close()
-	fmt.Println("local issuer:", gh.URL())
+	fmt.Fprintln(w, "local issuer:", gh.URL())
 
 	// The registry registers a trusted publisher for its package "hello".
 	store, err := publisher.NewMemoryStore(publisher.Registered{
@@ -73,20 +74,20 @@ func run() error {
 			return err
 		}
 		res, err := v.Verify(context.Background(), tok)
-		fmt.Printf("\ntoken from %s:\n", run.name)
+		fmt.Fprintf(w, "\ntoken from %s:\n", run.name)
 		var nm *publisher.NoMatchError
 		switch {
 		case err == nil:
-			fmt.Printf("  ACCEPTED: may publish as %s\n", res.Publishers[0].ID)
+			fmt.Fprintf(w, "  ACCEPTED: may publish as %s\n", res.Publishers[0].ID)
 		case errors.As(err, &nm):
-			fmt.Printf("  REFUSED: %v\n", err)
+			fmt.Fprintf(w, "  REFUSED: %v\n", err)
 			for _, r := range nm.Rejected {
 				for _, m := range r.Mismatches {
-					fmt.Printf("    - %s\n", m)
+					fmt.Fprintf(w, "    - %s\n", m)
 				}
 			}
 		default:
-			fmt.Printf("  REFUSED: %v\n", err)
+			fmt.Fprintf(w, "  REFUSED: %v\n", err)
 		}
 	}
 	return nil

@@ -36,7 +36,12 @@ const (
 
 var kindNames = [...]string{"invalid", "string", "number", "boolean", "null", "object", "array"}
 
-func (k Kind) String() string { return kindNames[k] }
+func (k Kind) String() string {
+	if int(k) >= len(kindNames) {
+		return "invalid"
+	}
+	return kindNames[k]
+}
 
 // ErrSyntax is wrapped by every error about malformed JSON.
 var ErrSyntax = errors.New("malformed JSON")
@@ -368,8 +373,12 @@ func isHex4(s string) bool {
 	return true
 }
 
-// unquote decodes a scanned string; without escapes it is a substring.
+// unquote decodes a scanned string; without escapes it is a substring. It
+// also guards against a Value built by hand rather than by the parser.
 func unquote(raw string) (string, error) {
+	if len(raw) < 2 || raw[0] != '"' || raw[len(raw)-1] != '"' {
+		return "", fmt.Errorf("%w: not a quoted string", ErrSyntax)
+	}
 	body := raw[1 : len(raw)-1]
 	if strings.IndexByte(body, '\\') < 0 {
 		return body, nil
@@ -382,6 +391,9 @@ func unquote(raw string) (string, error) {
 			b.WriteByte(c)
 			i++
 			continue
+		}
+		if i+1 >= len(body) {
+			return "", fmt.Errorf("%w: unterminated escape", ErrSyntax)
 		}
 		e := body[i+1]
 		i += 2
@@ -399,10 +411,13 @@ func unquote(raw string) (string, error) {
 		case 't':
 			b.WriteByte('\t')
 		case 'u':
+			if i+4 > len(body) || !isHex4(body[i:i+4]) {
+				return "", fmt.Errorf("%w: invalid \\u escape", ErrSyntax)
+			}
 			r := rune(hex4(body[i : i+4]))
 			i += 4
 			if utf16.IsSurrogate(r) {
-				if i+6 > len(body) || body[i] != '\\' || body[i+1] != 'u' {
+				if i+6 > len(body) || body[i] != '\\' || body[i+1] != 'u' || !isHex4(body[i+2:i+6]) {
 					return "", fmt.Errorf("%w: unpaired surrogate in string", ErrSyntax)
 				}
 				r = utf16.DecodeRune(r, rune(hex4(body[i+2:i+6])))
@@ -412,6 +427,8 @@ func unquote(raw string) (string, error) {
 				i += 6
 			}
 			b.WriteRune(r)
+		default:
+			return "", fmt.Errorf("%w: invalid escape", ErrSyntax)
 		}
 	}
 	return b.String(), nil

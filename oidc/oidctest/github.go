@@ -1,8 +1,10 @@
 package oidctest
 
 import (
+	"crypto/sha1"
 	"embed"
 	"fmt"
+	"maps"
 	"strings"
 	"time"
 
@@ -48,6 +50,35 @@ func GitHubWorkflow(repository, ownerID, file, ref string) *claims.GitHub {
 	c.WorkflowRef = repository + "/.github/workflows/" + file + "@" + ref
 	c.JobWorkflowRef = c.WorkflowRef
 	return c
+}
+
+// GitHubReusable returns a copy of caller whose job runs in a reusable
+// workflow: file in repository ("owner/name"; empty means the caller's
+// repository) at ref. An empty ref means the caller's ref, which is what
+// GitHub records for a local call ("uses: ./.github/workflows/file"); a
+// call pinned to a tag or branch records the full ref (refs/tags/v1), one
+// pinned to a commit records the sha. Only job_workflow_ref and
+// job_workflow_sha change: workflow_ref stays the caller's.
+func GitHubReusable(caller *claims.GitHub, repository, file, ref string) *claims.GitHub {
+	c := *caller
+	c.Extra = maps.Clone(caller.Extra)
+	local := repository == "" && ref == ""
+	if repository == "" {
+		repository = caller.Repository
+	}
+	if ref == "" {
+		ref = caller.Ref
+	}
+	c.JobWorkflowRef = repository + "/.github/workflows/" + file + "@" + ref
+	switch {
+	case local:
+		c.JobWorkflowSHA = caller.WorkflowSHA
+	case len(ref) == 40 && !strings.HasPrefix(ref, "refs/"):
+		c.JobWorkflowSHA = ref
+	default: // another commit: a stable stand-in derived from the ref
+		c.JobWorkflowSHA = fmt.Sprintf("%x", sha1.Sum([]byte(c.JobWorkflowRef)))
+	}
+	return &c
 }
 
 // GitHubSubject is the default sub GitHub derives from the claims.

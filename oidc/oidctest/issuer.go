@@ -195,7 +195,9 @@ func (i *Issuer) serve(w http.ResponseWriter, r *http.Request) {
 		select {
 		case <-time.After(delay):
 		case <-r.Context().Done():
-			return
+			// Abort rather than answer: net/http may still hand an empty
+			// 200 to a client whose deadline is just passing.
+			panic(http.ErrAbortHandler)
 		}
 	}
 	if status != 0 {

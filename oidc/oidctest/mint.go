@@ -25,9 +25,12 @@ type minting struct {
 	lifetime  time.Duration
 	nbfBefore time.Duration // nbf = iat - nbfBefore; negative: no nbf
 	jti       string        // "": random; "-": none
+	expired   bool
 	key       *Key
 	header    map[string]any
 	claims    map[string]any // nil value: remove
+	editHdr   func([]byte) []byte
+	editBody  func([]byte) []byte
 }
 
 // Audience mints the token for these audiences: one is a string, several
@@ -51,10 +54,9 @@ func IssuedAt(t time.Time) MintOption { return func(m *minting) { m.iat = t } }
 // Lifetime sets exp - iat.
 func Lifetime(d time.Duration) MintOption { return func(m *minting) { m.lifetime = d } }
 
-// Expired mints a token whose exp passed an hour ago.
-func Expired() MintOption {
-	return func(m *minting) { m.iat = m.iat.Add(-time.Hour - m.lifetime) }
-}
+// Expired mints a token whose exp passed an hour ago, whatever the order
+// of the options.
+func Expired() MintOption { return func(m *minting) { m.expired = true } }
 
 // JWTID sets jti; "" removes it.
 func JWTID(id string) MintOption {
@@ -83,6 +85,18 @@ func Header(name string, v any) MintOption {
 // published), naming its kid.
 func SignWith(k *Key) MintOption { return func(m *minting) { m.key = k } }
 
+// EditHeader rewrites the header's JSON before it is signed, for what a map
+// cannot express: duplicate or escaped keys, invalid JSON.
+func EditHeader(edit func(json []byte) []byte) MintOption {
+	return func(m *minting) { m.editHdr = edit }
+}
+
+// EditPayload rewrites the claims set's JSON before it is signed, for what
+// a map cannot express: duplicate or escaped keys, invalid JSON.
+func EditPayload(edit func(json []byte) []byte) MintOption {
+	return func(m *minting) { m.editBody = edit }
+}
+
 // profile is a provider's habits for registered claims.
 type profile struct {
 	lifetime  time.Duration
@@ -105,9 +119,15 @@ func (i *Issuer) mint(claims any, p profile, opts []MintOption) (string, error) 
 	for _, o := range opts {
 		o(m)
 	}
+	if m.expired {
+		m.iat = i.now().Add(-time.Hour - m.lifetime)
+	}
 	payload, err := m.payload(claims)
 	if err != nil {
 		return "", err
+	}
+	if m.editBody != nil {
+		payload = m.editBody(payload)
 	}
 	hdr := map[string]any{"alg": "RS256", "typ": "JWT", "kid": m.key.ID}
 	for k, v := range m.header {
@@ -117,7 +137,7 @@ func (i *Issuer) mint(claims any, p profile, opts []MintOption) (string, error) 
 			hdr[k] = v
 		}
 	}
-	return sign(hdr, payload, m.key)
+	return sign(hdr, m.editHdr, payload, m.key)
 }
 
 func (m *minting) payload(claims any) ([]byte, error) {
@@ -156,10 +176,13 @@ func (m *minting) payload(claims any) ([]byte, error) {
 var enc = base64.RawURLEncoding
 
 // sign produces header.payload.signature for the header's alg.
-func sign(hdr map[string]any, payload []byte, k *Key) (string, error) {
+func sign(hdr map[string]any, edit func([]byte) []byte, payload []byte, k *Key) (string, error) {
 	hb, err := json.Marshal(hdr)
 	if err != nil {
 		return "", err
+	}
+	if edit != nil {
+		hb = edit(hb)
 	}
 	input := enc.EncodeToString(hb) + "." + enc.EncodeToString(payload)
 	alg, _ := hdr["alg"].(string)

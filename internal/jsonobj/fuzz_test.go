@@ -1,0 +1,168 @@
+package jsonobj_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"regexp"
+	"strings"
+	"testing"
+	"unicode/utf8"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/trustpub/trustpub/internal/jsonobj"
+)
+
+// FuzzEach checks Each against encoding/json: it never panics, accepts only
+// what encoding/json accepts, and on every object encoding/json accepts
+// without duplicate keys it agrees member for member. The exceptions are
+// Each's deliberate refusals: invalid UTF-8, unpaired surrogate escapes and
+// nesting deeper than MaxDepth (encoding/json accepts those, replacing bad
+// text with U+FFFD).
+func FuzzEach(f *testing.F) {
+	for _, s := range []string{
+		`{}`, `{"a":1}`, `{"iss":"x","\u0069ss":"y"}`, `{"a":"\ud83d\ude00","b":"\ud800"}`,
+		`{"a":[1,{"b":null}],"c":-1.5e+3,"d":true}`, "{\"a\":\"\xff\"}", `{"a":1}{}`, `{"\/":"\"\\"}`, `{"s":"\b\f\n\r\t\u0041\u00e9"}`,
+		`{"exp":1700000000,"aud":["x","y"],"sub":"repo:o/r:ref:refs/heads/main"}`, `{"d":` + nest(40) + `}`,
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, src string) {
+		type got struct {
+			key string
+			v   jsonobj.Value
+		}
+		var members []got
+		err := jsonobj.Each(src, func(k string, v jsonobj.Value) error {
+			members = append(members, got{k, v})
+			v.Str() // none of these may panic, whatever the kind
+			v.Int()
+			v.Bool()
+			if v.Kind == jsonobj.Array {
+				jsonobj.EachElem(v.Raw, func(e jsonobj.Value) error { e.Str(); return nil })
+			}
+			return nil
+		})
+		if err != nil && !errors.Is(err, jsonobj.ErrSyntax) {
+			t.Fatalf("Each(%q): error %v does not wrap ErrSyntax", src, err)
+		}
+		if err == nil && (!json.Valid([]byte(src)) || !isObject(src)) {
+			t.Fatalf("Each accepted %q, which is not a JSON object", src)
+		}
+		if !json.Valid([]byte(src)) || !isObject(src) || !utf8.ValidString(src) {
+			return
+		}
+		depth, dup := shape(t, src)
+		if dup {
+			if err == nil {
+				t.Fatalf("Each accepted duplicate keys in %q", src)
+			}
+			return
+		}
+		if err != nil {
+			msg := err.Error()
+			switch {
+			case depth > jsonobj.MaxDepth && strings.Contains(msg, "nesting too deep"):
+			case strings.Contains(msg, "surrogate") && surrogate.MatchString(src):
+			default:
+				t.Fatalf("Each(%q): %v, but encoding/json accepts it", src, err)
+			}
+			return
+		}
+		want := map[string]any{}
+		if err := unmarshal(src, &want); err != nil {
+			t.Fatal(err)
+		}
+		if len(members) != len(want) {
+			t.Fatalf("Each(%q) gave %d members, encoding/json %d", src, len(members), len(want))
+		}
+		for _, m := range members {
+			w, ok := want[m.key]
+			if !ok {
+				t.Fatalf("Each(%q) gave key %q, encoding/json has none", src, m.key)
+			}
+			if m.v.Kind == jsonobj.String {
+				s, err := m.v.Str()
+				if err != nil && strings.Contains(err.Error(), "surrogate") && surrogate.MatchString(m.v.Raw) {
+					continue
+				}
+				if err != nil || s != w {
+					t.Fatalf("Each(%q): %q = %q (%v), encoding/json %q", src, m.key, s, err, w)
+				}
+				continue
+			}
+			var v any
+			if err := unmarshal(m.v.Raw, &v); err != nil {
+				t.Fatalf("Each(%q): raw %q of %q does not decode: %v", src, m.v.Raw, m.key, err)
+			}
+			if d := cmp.Diff(w, v); d != "" {
+				t.Fatalf("Each(%q): %q differs from encoding/json (-json +each):\n%s", src, m.key, d)
+			}
+		}
+	})
+}
+
+// surrogate matches a \u escape in the surrogate range (or an escaped
+// backslash followed by such text, which only loosens the exception).
+var surrogate = regexp.MustCompile(`\\u[dD][89abcdefABCDEF]`)
+
+func isObject(s string) bool {
+	return strings.HasPrefix(strings.TrimLeft(s, " \t\r\n"), "{")
+}
+
+func unmarshal(s string, v any) error {
+	d := json.NewDecoder(strings.NewReader(s))
+	d.UseNumber()
+	return d.Decode(v)
+}
+
+// shape walks valid JSON with encoding/json's tokenizer and reports the
+// deepest nesting and whether any object repeats a key.
+func shape(t *testing.T, src string) (depth int, dup bool) {
+	d := json.NewDecoder(bytes.NewReader([]byte(src)))
+	type frame struct {
+		keys   map[string]bool
+		object bool
+		key    bool // the next token of an object is a key
+	}
+	var stack []*frame
+	for {
+		tok, err := d.Token()
+		if err == io.EOF {
+			return depth, dup
+		}
+		if err != nil {
+			t.Fatalf("encoding/json tokenizing %q: %v", src, err)
+		}
+		top := func() *frame {
+			if len(stack) == 0 {
+				return nil
+			}
+			return stack[len(stack)-1]
+		}
+		if f := top(); f != nil && f.object && f.key {
+			if k, ok := tok.(string); ok {
+				if f.keys[k] {
+					dup = true
+				}
+				f.keys[k] = true
+				f.key = false
+				continue
+			}
+		}
+		if f := top(); f != nil && f.object {
+			f.key = true // a value was read; a key comes next
+		}
+		switch tok {
+		case json.Delim('{'):
+			stack = append(stack, &frame{keys: map[string]bool{}, object: true, key: true})
+		case json.Delim('['):
+			stack = append(stack, &frame{})
+		case json.Delim('}'), json.Delim(']'):
+			stack = stack[:len(stack)-1]
+		}
+		depth = max(depth, len(stack))
+	}
+}

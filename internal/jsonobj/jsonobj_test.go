@@ -1,0 +1,233 @@
+package jsonobj_test
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/trustpub/trustpub/internal/jsonobj"
+)
+
+// member is what Each reports for one member, with the string decoded.
+type member struct {
+	Key  string
+	Kind jsonobj.Kind
+	Raw  string
+	Str  string
+}
+
+func each(src string) ([]member, error) {
+	var out []member
+	err := jsonobj.Each(src, func(k string, v jsonobj.Value) error {
+		m := member{Key: k, Kind: v.Kind, Raw: v.Raw}
+		if v.Kind == jsonobj.String {
+			s, err := v.Str()
+			if err != nil {
+				return err
+			}
+			m.Str = s
+		}
+		out = append(out, m)
+		return nil
+	})
+	return out, err
+}
+
+func TestEachValid(t *testing.T) {
+	for _, c := range []struct {
+		src  string
+		want []member
+	}{
+		{`{}`, nil},
+		{" \t\r\n{ } \n", nil},
+		{`{"a":1}`, []member{{"a", jsonobj.Number, "1", ""}}},
+		{`{"a":"b","c":[1, "x",{"d":null}],"e":{"f":true},"g":false,"h":null}`, []member{
+			{"a", jsonobj.String, `"b"`, "b"},
+			{"c", jsonobj.Array, `[1, "x",{"d":null}]`, ""},
+			{"e", jsonobj.Object, `{"f":true}`, ""},
+			{"g", jsonobj.Bool, "false", ""},
+			{"h", jsonobj.Null, "null", ""},
+		}},
+		{`{"s":"\"\\\/\b\f\n\r\t"}`, []member{{"s", jsonobj.String, `"\"\\\/\b\f\n\r\t"`, "\"\\/\b\f\n\r\t"}}},
+		{`{"s":"\u00e9\u20AC\ud83d\ude00\u0000"}`, []member{{"s", jsonobj.String, `"\u00e9\u20AC\ud83d\ude00\u0000"`, "é€😀\x00"}}},
+		{`{"s":"é€😀"}`, []member{{"s", jsonobj.String, `"é€😀"`, "é€😀"}}},
+		{`{"\u0069ss":"x"}`, []member{{"iss", jsonobj.String, `"x"`, "x"}}},
+		{`{"":""}`, []member{{"", jsonobj.String, `""`, ""}}},
+		{`{"a":{"b":1},"b":{"a":1}}`, []member{{"a", jsonobj.Object, `{"b":1}`, ""}, {"b", jsonobj.Object, `{"a":1}`, ""}}},
+		{`{"a":[{"b":1},{"b":1}]}`, []member{{"a", jsonobj.Array, `[{"b":1},{"b":1}]`, ""}}},
+		{`{"n":[0,-0,1.5,-1.0e+3,1E-2,10e10,123456789012345678901234567890]}`, []member{
+			{"n", jsonobj.Array, `[0,-0,1.5,-1.0e+3,1E-2,10e10,123456789012345678901234567890]`, ""}}},
+		{`{"d":` + nest(jsonobj.MaxDepth-1) + `}`, []member{{"d", jsonobj.Array, nest(jsonobj.MaxDepth - 1), ""}}},
+	} {
+		got, err := each(c.src)
+		if err != nil {
+			t.Errorf("Each(%q): %v", c.src, err)
+			continue
+		}
+		if d := cmp.Diff(c.want, got); d != "" {
+			t.Errorf("Each(%q) (-want +got):\n%s", c.src, d)
+		}
+	}
+}
+
+// nest is n nested arrays.
+func nest(n int) string { return strings.Repeat("[", n) + strings.Repeat("]", n) }
+
+func TestEachInvalid(t *testing.T) {
+	for _, src := range []string{
+		// not one object
+		``, ` `, `[]`, `"x"`, `1`, `null`, `{`, `}`, `{}{}`, `{} x`, "{}\x00", `{},`,
+		// members
+		`{"a"}`, `{"a":}`, `{"a":1,}`, `{,}`, `{"a":1 "b":2}`, `{a:1}`, `{'a':1}`, `{"a"=1}`, `{1:1}`, `{"a":1]`, `{"a":[1}`,
+		`{"a":[1,]}`, `{"a":[,1]}`, `{"a":{"b"}}`,
+		// literals
+		`{"a":tru}`, `{"a":True}`, `{"a":nul}`, `{"a":falsey}`, `{"a":undefined}`,
+		// numbers
+		`{"a":01}`, `{"a":-}`, `{"a":1.}`, `{"a":.5}`, `{"a":1e}`, `{"a":1e+}`, `{"a":+1}`, `{"a":0x10}`,
+		`{"a":NaN}`, `{"a":Infinity}`, `{"a":1.5.5}`, `{"a":--1}`, `{"a":-01}`,
+		// strings
+		"{\"a\":\"\x01\"}", "{\"a\":\"\t\"}", "{\"a\":\"\n\"}", "{\"a\":\"\x1f\"}", `{"a":"\x"}`, `{"a":"\u12"}`,
+		`{"a":"\u12g4"}`, `{"a":"\`, `{"a":"abc`, `{"a":"\'"}`, `{"a":"\U0041"}`,
+		// bad UTF-8, in values and keys
+		"{\"a\":\"\xff\"}", "{\"\xc3\x28\":1}", "{\"a\":\"\xc0\xaf\"}", "{\"a\":\"\xed\xa0\x80\"}", "{\"a\":\"\xf4\x90\x80\x80\"}",
+		"{\"a\":\"\xe2\x82\"}",
+		// surrogates in keys, which Each decodes
+		`{"\ud800":1}`, `{"\udc00\ud800":1}`, `{"\ud800\u0041":1}`, `{"\ud800\n":1}`,
+		// duplicate keys, at any depth and however spelled
+		`{"a":1,"a":2}`, `{"iss":"x","\u0069ss":"y"}`, `{"\u0069ss":"x","iss":"y"}`, `{"a":{"b":1,"b":2}}`,
+		`{"a":[{"b":1,"b":2}]}`, `{"\ud83d\ude00":1,"😀":2}`, `{"/":1,"\/":2}`,
+		// depth
+		`{"d":` + nest(jsonobj.MaxDepth) + `}`, `{"d":` + nest(100000) + `}`,
+		strings.Repeat(`{"a":`, 100000) + strings.Repeat(`}`, 100000),
+	} {
+		if got, err := each(src); !errors.Is(err, jsonobj.ErrSyntax) {
+			t.Errorf("Each(%q) = %v, %v; want ErrSyntax", clip(src), got, err)
+		}
+	}
+}
+
+func clip(s string) string {
+	if len(s) > 60 {
+		return s[:60] + "…"
+	}
+	return s
+}
+
+// Each decodes keys; string values are decoded by Str, which refuses what
+// the key decoder refuses.
+func TestStr(t *testing.T) {
+	for raw, want := range map[string]string{
+		`""`: "", `"a"`: "a", `"\u0041\u00e9"`: "Aé", `"\ud834\udd1e"`: "𝄞", `"\/"`: "/",
+	} {
+		if got, err := (jsonobj.Value{Kind: jsonobj.String, Raw: raw}).Str(); err != nil || got != want {
+			t.Errorf("Str(%s) = %q, %v; want %q", raw, got, err, want)
+		}
+	}
+	// Lone or swapped surrogates, and values built by hand, never a panic.
+	for _, raw := range []string{`"\ud800"`, `"\udc00"`, `"\udc00\ud800"`, `"\ud800\u0041"`, `"\ud800\n"`, `"\ud800\u12"`,
+		`"`, ``, `x`, `"\"`, `"\u12"`, `"\ud800\u"`, `"\q"`, `"\`, `'a'`} {
+		if got, err := (jsonobj.Value{Kind: jsonobj.String, Raw: raw}).Str(); !errors.Is(err, jsonobj.ErrSyntax) {
+			t.Errorf("Str(%s) = %q, %v; want ErrSyntax", raw, got, err)
+		}
+	}
+	var src string
+	err := jsonobj.Each(`{"a":"\ud800"}`, func(_ string, v jsonobj.Value) error { src = v.Raw; return nil })
+	if err != nil || src != `"\ud800"` {
+		t.Errorf("Each gave %q, %v", src, err)
+	}
+}
+
+func TestValueTypes(t *testing.T) {
+	var te *jsonobj.TypeError
+	if _, err := (jsonobj.Value{Kind: jsonobj.Number, Raw: "1"}).Str(); !errors.As(err, &te) || te.Want != jsonobj.String || te.Got != jsonobj.Number {
+		t.Errorf("Str of a number: %v", err)
+	}
+	if _, err := (jsonobj.Value{Kind: jsonobj.String, Raw: `"1"`}).Int(); !errors.As(err, &te) || err.Error() != "expected a JSON number, got string" {
+		t.Errorf("Int of a string: %v", err)
+	}
+	if _, err := (jsonobj.Value{Kind: jsonobj.Null, Raw: "null"}).Bool(); !errors.As(err, &te) {
+		t.Errorf("Bool of null: %v", err)
+	}
+	for raw, want := range map[string]bool{"true": true, "false": false} {
+		if got, err := (jsonobj.Value{Kind: jsonobj.Bool, Raw: raw}).Bool(); err != nil || got != want {
+			t.Errorf("Bool(%s) = %v, %v", raw, got, err)
+		}
+	}
+	for raw, want := range map[string]int64{
+		"0": 0, "-0": 0, "1700000000": 1700000000, "1.7e9": 1700000000, "1.9": 1, "-1.9": -1, "1E3": 1000,
+		"9223372036854775807": 1<<63 - 1, "-9223372036854775808": -1 << 63, "0.5e1": 5,
+	} {
+		if got, err := (jsonobj.Value{Kind: jsonobj.Number, Raw: raw}).Int(); err != nil || got != want {
+			t.Errorf("Int(%s) = %d, %v; want %d", raw, got, err, want)
+		}
+	}
+	for _, raw := range []string{"9223372036854775808", "1e19", "-1e19", "1e400"} {
+		if got, err := (jsonobj.Value{Kind: jsonobj.Number, Raw: raw}).Int(); !errors.Is(err, jsonobj.ErrSyntax) {
+			t.Errorf("Int(%s) = %d, %v; want out of range", raw, got, err)
+		}
+	}
+	names := map[jsonobj.Kind]string{jsonobj.Invalid: "invalid", jsonobj.String: "string", jsonobj.Number: "number",
+		jsonobj.Bool: "boolean", jsonobj.Null: "null", jsonobj.Object: "object", jsonobj.Array: "array", 200: "invalid"}
+	for k, want := range names {
+		if k.String() != want {
+			t.Errorf("Kind(%d) = %q, want %q", k, k, want)
+		}
+	}
+}
+
+func TestEachElem(t *testing.T) {
+	var kinds []jsonobj.Kind
+	err := jsonobj.EachElem(` [1, "a", {"b":[]}, [], true, null] `, func(v jsonobj.Value) error {
+		kinds = append(kinds, v.Kind)
+		return nil
+	})
+	want := []jsonobj.Kind{jsonobj.Number, jsonobj.String, jsonobj.Object, jsonobj.Array, jsonobj.Bool, jsonobj.Null}
+	if err != nil || !cmp.Equal(kinds, want) {
+		t.Errorf("EachElem = %v, %v; want %v", kinds, err, want)
+	}
+	for _, src := range []string{``, `{}`, `[1,]`, `[1]x`, `[1][2]`, `[{"a":1,"a":2}]`, "[\"\xff\"]", `[` + nest(jsonobj.MaxDepth) + `]`} {
+		if err := jsonobj.EachElem(src, nil); !errors.Is(err, jsonobj.ErrSyntax) {
+			t.Errorf("EachElem(%q) = %v, want ErrSyntax", clip(src), err)
+		}
+	}
+}
+
+// An error from the callback stops the walk and comes back unchanged.
+func TestEachCallbackError(t *testing.T) {
+	stop := errors.New("stop")
+	var seen []string
+	err := jsonobj.Each(`{"a":1,"b":2,"c":3}`, func(k string, _ jsonobj.Value) error {
+		seen = append(seen, k)
+		if k == "b" {
+			return stop
+		}
+		return nil
+	})
+	if err != stop || !cmp.Equal(seen, []string{"a", "b"}) {
+		t.Errorf("Each = %v after %v; want stop after a, b", err, seen)
+	}
+	if err := jsonobj.EachElem(`[1,2]`, func(jsonobj.Value) error { return stop }); err != stop {
+		t.Errorf("EachElem = %v, want stop", err)
+	}
+}
+
+// A claims set without escapes decodes without allocating.
+func TestEachAllocs(t *testing.T) {
+	src := `{"iss":"https://token.actions.githubusercontent.com","aud":"pypi","exp":1700000300,"iat":1700000000,` +
+		`"sub":"repo:octo/demo:ref:refs/heads/main","repository":"octo/demo","nested":{"a":[1,2,3]}}`
+	var sink string
+	allocs := testing.AllocsPerRun(100, func() {
+		jsonobj.Each(src, func(k string, v jsonobj.Value) error {
+			if v.Kind == jsonobj.String {
+				sink, _ = v.Str()
+			}
+			return nil
+		})
+	})
+	if allocs > 0 {
+		t.Errorf("Each allocates %.0f times per claims set, want 0", allocs)
+	}
+	_ = sink
+}

@@ -1,0 +1,69 @@
+package oidctest_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/trustpub/trustpub/claims"
+	"github.com/trustpub/trustpub/oidc"
+	"github.com/trustpub/trustpub/oidc/oidctest"
+	"github.com/trustpub/trustpub/providers"
+	"github.com/trustpub/trustpub/publisher"
+)
+
+// A registry's unit test of its publishing rules mints GitHub Actions
+// tokens with the kit and verifies them exactly as production does: over
+// HTTPS, against the kit's published keys. In a test, use
+// oidctest.New(t, opts), which stops the issuer when the test ends.
+func ExampleIssuer_MintGitHub() {
+	gh, err := oidctest.NewIssuer(oidctest.Options{Audience: "my-registry"})
+	if err != nil {
+		panic(err)
+	}
+	defer gh.Close()
+
+	store, err := publisher.NewMemoryStore(publisher.Registered{ID: "pkg", Policy: &publisher.GitHub{
+		IssuerURL: gh.URL(), Owner: "octo-org", OwnerID: "9919", Repository: "hello", Workflow: "release.yml",
+	}})
+	if err != nil {
+		panic(err)
+	}
+	v, err := publisher.New(publisher.Config{Audience: "my-registry",
+		Providers: []providers.Provider{gh.GitHub()}, Publishers: store, HTTPClient: gh.Client()})
+	if err != nil {
+		panic(err)
+	}
+	defer v.Close()
+
+	// The claims of a real github.com run, rewritten for this workflow.
+	run := oidctest.GitHubWorkflow("octo-org/hello", "9919", "release.yml", "refs/tags/v1.0.0")
+	tok, err := gh.MintGitHub(run)
+	if err != nil {
+		panic(err)
+	}
+	res, err := v.Verify(context.Background(), tok)
+	if err != nil {
+		panic(err)
+	}
+	c := res.Claims.(*claims.GitHub)
+	fmt.Println("verified:", c.Repository, c.WorkflowRef)
+
+	// Broken tokens on purpose, for negative tests.
+	expired, err := gh.MintGitHub(run, oidctest.Expired())
+	if err != nil {
+		panic(err)
+	}
+	_, err = v.Verify(context.Background(), expired)
+	fmt.Println("expired:", errors.Is(err, oidc.ErrExpired))
+	forNPM, err := gh.MintGitHub(run, oidctest.Audience("npm"))
+	if err != nil {
+		panic(err)
+	}
+	_, err = v.Verify(context.Background(), forNPM)
+	fmt.Println("other audience:", errors.Is(err, oidc.ErrAudience))
+	// Output:
+	// verified: octo-org/hello octo-org/hello/.github/workflows/release.yml@refs/tags/v1.0.0
+	// expired: true
+	// other audience: true
+}

@@ -1,0 +1,43 @@
+package providers_test
+
+import (
+	"errors"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/trustpub/trustpub/claims"
+	"github.com/trustpub/trustpub/oidc"
+	"github.com/trustpub/trustpub/providers"
+)
+
+// checkProvider holds a provider to its name and issuer, and its Decode to
+// the claims package's typed results.
+func checkProvider(t *testing.T, p providers.Provider, name string, iss oidc.Issuer, good, bad string, class error) {
+	t.Helper()
+	if p.Name() != name {
+		t.Errorf("Name = %q, want %q", p.Name(), name)
+	}
+	if diff := cmp.Diff(iss, p.Issuer()); diff != "" {
+		t.Errorf("Issuer (-want +got):\n%s", diff)
+	}
+	set, err := p.Decode(&oidc.Token{Payload: good})
+	if err != nil || set == nil || set.Provider() != name {
+		t.Errorf("Decode(good) = %v, %v", set, err)
+	}
+	set, err = p.Decode(&oidc.Token{Payload: bad})
+	if set != nil || !errors.Is(err, class) {
+		t.Errorf("Decode(bad) = %v, %v; want nil and %v", set, err, class)
+	}
+}
+
+func TestGitLabProviders(t *testing.T) {
+	good := `{"project_path":"g/p","project_id":"1","namespace_path":"g","namespace_id":"2","ref":"main",
+		"ref_type":"branch","ref_path":"refs/heads/main","sha":"abc","runner_id":5}`
+	bad := `{"project_path":"g/p","runner_id":"5"}`
+	rs256 := []string{"RS256"}
+	checkProvider(t, providers.GitLabCom, "gitlab", oidc.Issuer{URL: "https://gitlab.com", Algorithms: rs256}, good, bad, claims.ErrType)
+	self := providers.NewGitLab(oidc.Issuer{URL: "https://gitlab.example.com", JWKSURL: "https://gitlab.example.com/oauth/discovery/keys"})
+	checkProvider(t, self, "gitlab", oidc.Issuer{URL: "https://gitlab.example.com",
+		JWKSURL: "https://gitlab.example.com/oauth/discovery/keys", Algorithms: rs256}, good, bad, claims.ErrType)
+}

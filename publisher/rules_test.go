@@ -1,0 +1,226 @@
+package publisher_test
+
+import (
+	"encoding/json"
+	"os"
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/trustpub/trustpub/claims"
+	"github.com/trustpub/trustpub/providers"
+	"github.com/trustpub/trustpub/publisher"
+)
+
+// ghField returns the field of c whose JSON name is claim, or an invalid
+// Value when the schema has none.
+func ghField(c *claims.GitHub, claim string) reflect.Value {
+	v := reflect.ValueOf(c).Elem()
+	for i := 0; i < v.NumField(); i++ {
+		name, _, _ := strings.Cut(v.Type().Field(i).Tag.Get("json"), ",")
+		if name == claim {
+			return v.Field(i)
+		}
+	}
+	return reflect.Value{}
+}
+
+func swapCase(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r >= 'a' && r <= 'z' {
+			return r - 'a' + 'A'
+		}
+		if r >= 'A' && r <= 'Z' {
+			return r - 'A' + 'a'
+		}
+		return r
+	}, s)
+}
+
+// TestGitHubRulesDocumentEveryClaim: one row per claim of the schema and
+// the reference (iss, aud, jti, repo_property_*), in a known vocabulary.
+func TestGitHubRulesDocumentEveryClaim(t *testing.T) {
+	want := []string{"iss", "aud", "jti", "repo_property_*"}
+	typ := reflect.TypeFor[claims.GitHub]()
+	for i := 0; i < typ.NumField(); i++ {
+		if name, _, _ := strings.Cut(typ.Field(i).Tag.Get("json"), ","); name != "-" {
+			want = append(want, name)
+		}
+	}
+	var got []string
+	for _, r := range new(publisher.GitHub).Rules() {
+		got = append(got, r.Claim)
+		switch {
+		case !slices.Contains([]publisher.Comparison{publisher.CompareExact, publisher.CompareCaseInsensitive,
+			publisher.ComparePinnedID, publisher.ComparePattern, publisher.CompareRefused,
+			publisher.CompareNotCompared, publisher.CompareIgnored}, r.How):
+			t.Errorf("%s: comparison %q is not in the vocabulary", r.Claim, r.How)
+		case !slices.Contains([]publisher.Use{publisher.UseRequired, publisher.UseOptional, publisher.UseNone}, r.Use):
+			t.Errorf("%s: use %q is not in the vocabulary", r.Claim, r.Use)
+		case (r.How == publisher.CompareIgnored) != (r.Use == publisher.UseNone && r.How != publisher.CompareNotCompared):
+			t.Errorf("%s: %s but %s", r.Claim, r.How, r.Use)
+		case r.Use == publisher.UseOptional && r.Rule == "":
+			t.Errorf("%s: optional, but no field sets it", r.Claim)
+		case strings.ContainsAny(r.Note, "|\n"):
+			t.Errorf("%s: the note breaks the table", r.Claim)
+		}
+	}
+	slices.Sort(want)
+	slices.Sort(got)
+	if !slices.Equal(want, got) {
+		t.Errorf("documented claims:\n got %v\nwant %v", got, want)
+	}
+}
+
+// TestGitHubRulesAreApplied checks each documented row against Check: an
+// ignored claim changes nothing; a checked claim, changed, fails its rule
+// (and, if optional, only when the policy sets it); case-insensitive rows
+// accept another case and the others refuse it; required claims cannot be
+// absent.
+func TestGitHubRulesAreApplied(t *testing.T) {
+	base := func() *claims.GitHub {
+		c := ghReleased()
+		// the calling workflow at the commit, so that ref and sha are
+		// each read by one rule only
+		c.WorkflowRef = "octo-org/hello/.github/workflows/release.yml@" + c.SHA
+		c.Extra = nil
+		return c
+	}
+	full, minimal := ghFull(t), ghMinimal()
+	if m := full.Check(base()); len(m) != 0 {
+		t.Fatalf("the base token does not match: %v", m)
+	}
+	mutate := map[string]string{"event_name": "pull_request_target"}
+	failed := func(p *publisher.GitHub, c *claims.GitHub, rule string) bool {
+		return slices.ContainsFunc(p.Check(c), func(m publisher.Mismatch) bool { return m.Rule == rule })
+	}
+	for _, r := range full.Rules() {
+		t.Run(r.Claim, func(t *testing.T) {
+			if r.Claim == "repo_property_*" {
+				c := base()
+				c.Extra = map[string]json.RawMessage{"repo_property_region": json.RawMessage(`"eu-west-1"`)}
+				if m := full.Check(c); r.How != publisher.CompareIgnored || len(m) != 0 {
+					t.Errorf("%s %s: %v", r.Claim, r.How, m)
+				}
+				return
+			}
+			c := base()
+			f := ghField(c, r.Claim)
+			if !f.IsValid() {
+				if r.Claim != "iss" && r.Claim != "aud" && r.Claim != "jti" {
+					t.Fatalf("no claim %s in claims.GitHub", r.Claim)
+				}
+				return // registered claims: package oidc and the verifier's tests
+			}
+			orig := f.String()
+			set := func(v string) *claims.GitHub { c := base(); ghField(c, r.Claim).SetString(v); return c }
+			changed := mutate[r.Claim]
+			if changed == "" {
+				changed = "changed-" + orig
+			}
+			switch r.How {
+			case publisher.CompareIgnored:
+				if m := full.Check(set(changed)); len(m) != 0 {
+					t.Errorf("documented as ignored, but changing it fails %v", m)
+				}
+				if err := set(changed).Validate(); err != nil {
+					t.Errorf("documented as ignored, but changing it is invalid: %v", err)
+				}
+				return
+			case publisher.CompareNotCompared:
+				if err := set("").Validate(); r.Use == publisher.UseRequired && err == nil {
+					t.Error("documented as required, but a token without it is valid")
+				}
+				return
+			}
+			if !failed(full, set(changed), r.Rule) {
+				t.Errorf("changing it to %q does not fail rule %s", changed, r.Rule)
+			}
+			if r.Use == publisher.UseOptional && failed(minimal, set(changed), r.Rule) {
+				t.Errorf("optional, but fails rule %s without the policy setting it", r.Rule)
+			}
+			if r.Use == publisher.UseRequired && !failed(full, set(""), r.Rule) && set("").Validate() == nil {
+				t.Error("documented as required, but a token without it passes")
+			}
+			if swapped := swapCase(orig); swapped != orig && r.How != publisher.CompareRefused {
+				ci, refused := r.How == publisher.CompareCaseInsensitive, failed(full, set(swapped), r.Rule)
+				if ci == refused {
+					t.Errorf("documented as %s, but %q is %s", r.How, swapped, map[bool]string{true: "refused", false: "accepted"}[refused])
+				}
+			}
+		})
+	}
+}
+
+func TestGitHubRulesIssuer(t *testing.T) {
+	p := ghMinimal()
+	if p.Issuer() != providers.GitHubIssuer {
+		t.Errorf("empty issuer means %s, want github.com's", p.Issuer())
+	}
+	p.IssuerURL = "https://ghe.example.com/_services/token"
+	if p.Issuer() != p.IssuerURL {
+		t.Errorf("Issuer() = %s", p.Issuer())
+	}
+}
+
+// TestREADMETables: the README's claim table of every provider is the one
+// the code documents, verbatim and complete. Regenerate one with
+// publisher.MarkdownTable(policy.Rules()).
+func TestREADMETables(t *testing.T) {
+	readme, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatalf("reading the README: %v", err)
+	}
+	for name, rules := range map[string][]publisher.ClaimRule{
+		"GitHub":      new(publisher.GitHub).Rules(),
+		"GitLab":      new(publisher.GitLab).Rules(),
+		"Google":      new(publisher.Google).Rules(),
+		"ActiveState": new(publisher.ActiveState).Rules(),
+	} {
+		t.Run(name, func(t *testing.T) {
+			checkTable(t, string(readme), publisher.MarkdownTable(rules))
+		})
+	}
+}
+
+// checkTable requires table as one block of doc, not followed by more rows.
+// Cell padding and separator styles do not matter, so a Markdown formatter
+// may align the columns.
+func checkTable(t *testing.T, doc, table string) {
+	t.Helper()
+	doc, want := canonTables(doc), canonTables(table)
+	i := strings.Index(doc, want)
+	if i < 0 {
+		t.Fatalf("the README lacks this claim table, or it differs from the code's; it must contain:\n\n%s", table)
+	}
+	if rest := doc[i+len(want):]; strings.HasPrefix(rest, "|") {
+		line, _, _ := strings.Cut(rest, "\n")
+		t.Errorf("the README's claim table has a row the code does not document: %s", line)
+	}
+}
+
+// canonTables rewrites each table row of a Markdown text as
+// "|cell|cell|": cells trimmed, a separator row's cells as "---".
+func canonTables(doc string) string {
+	lines := strings.Split(strings.ReplaceAll(doc, "\r\n", "\n"), "\n")
+	for i, l := range lines {
+		l = strings.TrimSpace(l)
+		if !strings.HasPrefix(l, "|") {
+			continue
+		}
+		cells := strings.Split(strings.Trim(l, "|"), "|")
+		sep := true
+		for j, c := range cells {
+			cells[j] = strings.TrimSpace(c)
+			sep = sep && len(cells[j]) >= 3 && strings.Trim(cells[j], "-:") == ""
+		}
+		if sep {
+			for j := range cells {
+				cells[j] = "---"
+			}
+		}
+		lines[i] = "|" + strings.Join(cells, "|") + "|"
+	}
+	return strings.Join(lines, "\n")
+}
