@@ -8,18 +8,18 @@ import (
 // ActiveState is the claims set of an ActiveState Platform token. Every
 // claim is a JSON string.
 type ActiveState struct {
-	Subject           string `json:"sub"`          // org:<organization>:project:<project>
-	Organization      string `json:"organization"` // the organization's name
-	OrganizationID    string `json:"organization_id,omitempty"`
-	Project           string `json:"project"` // the project's name
-	ProjectID         string `json:"project_id,omitempty"`
-	ProjectPath       string `json:"project_path,omitempty"` // organization/project
-	ProjectVisibility string `json:"project_visibility,omitempty"`
-	Actor             string `json:"actor,omitempty"` // the user's login
-	ActorID           string `json:"actor_id"`        // the user's stable id (a UUID)
-	Builder           string `json:"builder"`         // the platform builder, e.g. pypi-publisher
-	ArtifactID        string `json:"artifact_id,omitempty"`
-	Ingredient        string `json:"ingredient,omitempty"`
+	Subject           string `json:"sub"`                          // org:<organization>:project:<project>
+	Organization      string `json:"organization"`                 // the organization's name
+	OrganizationID    string `json:"organization_id,omitempty"`    // the organization's stable id
+	Project           string `json:"project"`                      // the project's name
+	ProjectID         string `json:"project_id,omitempty"`         // the project's stable id
+	ProjectPath       string `json:"project_path,omitempty"`       // organization/project
+	ProjectVisibility string `json:"project_visibility,omitempty"` // the project's visibility, e.g. public, private
+	Actor             string `json:"actor,omitempty"`              // the user's login
+	ActorID           string `json:"actor_id"`                     // the user's stable id (a UUID)
+	Builder           string `json:"builder"`                      // the platform builder, e.g. pypi-publisher
+	ArtifactID        string `json:"artifact_id,omitempty"`        // id of the artifact the builder produced
+	Ingredient        string `json:"ingredient,omitempty"`         // the ingredient (package) being built
 
 	// Extra holds claims this schema does not name.
 	Extra map[string]json.RawMessage `json:"-"`

@@ -38,11 +38,12 @@ var (
 
 // Error names the claim at fault.
 type Error struct {
-	Err    error // ErrMissing, ErrType or ErrInvalid
-	Claim  string
-	Reason string
+	Err    error  // ErrMissing, ErrType or ErrInvalid
+	Claim  string // the claim's name, dotted for nested members (google.compute_engine.zone)
+	Reason string // what is wrong with it; may be empty
 }
 
+// Error implements error: "claims: <class>: <claim>[: <reason>]".
 func (e *Error) Error() string {
 	msg := "claims: " + e.Unwrap().Error() + ": " + e.Claim
 	if e.Reason != "" {

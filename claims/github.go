@@ -10,35 +10,35 @@ import (
 // custom claim as a JSON string, ids and booleans included, so they are
 // strings here too.
 type GitHub struct {
-	Subject              string `json:"sub"`
-	Repository           string `json:"repository"`            // owner/name; case-insensitive
-	RepositoryID         string `json:"repository_id"`         // stable across renames
-	RepositoryOwner      string `json:"repository_owner"`      // login; case-insensitive
-	RepositoryOwnerID    string `json:"repository_owner_id"`   // stable id of the owner
-	RepositoryVisibility string `json:"repository_visibility"` // public, private, internal
-	Ref                  string `json:"ref"`                   // refs/heads/main; may be empty
-	RefType              string `json:"ref_type"`              // branch, tag
-	RefProtected         string `json:"ref_protected"`         // "true" or "false"
-	SHA                  string `json:"sha"`                   // commit
-	Workflow             string `json:"workflow"`              // the workflow's name, not its file
-	WorkflowRef          string `json:"workflow_ref"`          // the calling workflow: owner/repo/.github/workflows/f.yml@ref
-	WorkflowSHA          string `json:"workflow_sha"`          // commit of the calling workflow
-	JobWorkflowRef       string `json:"job_workflow_ref"`      // the workflow running the job (reusable workflows)
-	JobWorkflowSHA       string `json:"job_workflow_sha"`      // commit of that workflow
-	Environment          string `json:"environment,omitempty"` // only when the job names one; case-insensitive
-	EnvironmentNodeID    string `json:"environment_node_id,omitempty"`
-	EventName            string `json:"event_name"`           // push, release, pull_request_target…
-	HeadRef              string `json:"head_ref"`             // pull requests only
-	BaseRef              string `json:"base_ref"`             // pull requests only
-	RunID                string `json:"run_id"`               // run identity
-	RunNumber            string `json:"run_number"`           // per-workflow counter
-	RunAttempt           string `json:"run_attempt"`          // re-run counter
-	RunnerEnvironment    string `json:"runner_environment"`   // github-hosted, self-hosted
-	Actor                string `json:"actor"`                // who triggered the run
-	ActorID              string `json:"actor_id"`             // their stable id
-	Enterprise           string `json:"enterprise,omitempty"` // enterprise-owned repositories only
-	EnterpriseID         string `json:"enterprise_id,omitempty"`
-	CheckRunID           string `json:"check_run_id,omitempty"` // newer, optional
+	Subject              string `json:"sub"`                           // repo:owner/name:…; its form varies, never authorise on it
+	Repository           string `json:"repository"`                    // owner/name; case-insensitive
+	RepositoryID         string `json:"repository_id"`                 // stable across renames
+	RepositoryOwner      string `json:"repository_owner"`              // login; case-insensitive
+	RepositoryOwnerID    string `json:"repository_owner_id"`           // stable id of the owner
+	RepositoryVisibility string `json:"repository_visibility"`         // public, private, internal
+	Ref                  string `json:"ref"`                           // refs/heads/main; may be empty
+	RefType              string `json:"ref_type"`                      // branch, tag
+	RefProtected         string `json:"ref_protected"`                 // "true" or "false"
+	SHA                  string `json:"sha"`                           // commit
+	Workflow             string `json:"workflow"`                      // the workflow's name, not its file
+	WorkflowRef          string `json:"workflow_ref"`                  // the calling workflow: owner/repo/.github/workflows/f.yml@ref
+	WorkflowSHA          string `json:"workflow_sha"`                  // commit of the calling workflow
+	JobWorkflowRef       string `json:"job_workflow_ref"`              // the workflow running the job (reusable workflows)
+	JobWorkflowSHA       string `json:"job_workflow_sha"`              // commit of that workflow
+	Environment          string `json:"environment,omitempty"`         // only when the job names one; case-insensitive
+	EnvironmentNodeID    string `json:"environment_node_id,omitempty"` // the environment's node id, with environment
+	EventName            string `json:"event_name"`                    // push, release, pull_request_target…
+	HeadRef              string `json:"head_ref"`                      // pull requests only
+	BaseRef              string `json:"base_ref"`                      // pull requests only
+	RunID                string `json:"run_id"`                        // run identity
+	RunNumber            string `json:"run_number"`                    // per-workflow counter
+	RunAttempt           string `json:"run_attempt"`                   // re-run counter
+	RunnerEnvironment    string `json:"runner_environment"`            // github-hosted, self-hosted
+	Actor                string `json:"actor"`                         // who triggered the run
+	ActorID              string `json:"actor_id"`                      // their stable id
+	Enterprise           string `json:"enterprise,omitempty"`          // enterprise-owned repositories only
+	EnterpriseID         string `json:"enterprise_id,omitempty"`       // the enterprise's stable id, with enterprise
+	CheckRunID           string `json:"check_run_id,omitempty"`        // newer, optional
 
 	// Extra holds claims this schema does not name: repo_property_*, and
 	// whatever GitHub adds next.

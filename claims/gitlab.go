@@ -12,49 +12,49 @@ import (
 // runner_id, a number. ci_config_ref_uri may be null: CIConfigRefURINull
 // tells a null one from an absent one.
 type GitLab struct {
-	Subject          string `json:"sub"`
-	NamespaceID      string `json:"namespace_id"`   // stable id of the group or user
-	NamespacePath    string `json:"namespace_path"` // group/subgroup; for a fork's MR, the fork's
-	ProjectID        string `json:"project_id"`     // stable across renames
-	ProjectPath      string `json:"project_path"`   // namespace/project; case-insensitive
-	JobNamespaceID   string `json:"job_namespace_id,omitempty"`
-	JobNamespacePath string `json:"job_namespace_path,omitempty"`
-	JobProjectID     string `json:"job_project_id,omitempty"`   // the project running the job (newer)
-	JobProjectPath   string `json:"job_project_path,omitempty"` // (newer)
+	Subject          string `json:"sub"`                          // project_path:…:ref_type:…:ref:… by default; configurable, never authorise on it
+	NamespaceID      string `json:"namespace_id"`                 // stable id of the group or user
+	NamespacePath    string `json:"namespace_path"`               // group/subgroup; for a fork's MR, the fork's
+	ProjectID        string `json:"project_id"`                   // stable across renames
+	ProjectPath      string `json:"project_path"`                 // namespace/project; case-insensitive
+	JobNamespaceID   string `json:"job_namespace_id,omitempty"`   // namespace of the project running the job (newer)
+	JobNamespacePath string `json:"job_namespace_path,omitempty"` // (newer)
+	JobProjectID     string `json:"job_project_id,omitempty"`     // the project running the job (newer)
+	JobProjectPath   string `json:"job_project_path,omitempty"`   // (newer)
 
-	UserID          string           `json:"user_id,omitempty"`
-	UserLogin       string           `json:"user_login,omitempty"`
-	UserEmail       string           `json:"user_email,omitempty"`
-	UserAccessLevel string           `json:"user_access_level,omitempty"`
-	UserIdentities  []GitLabIdentity `json:"user_identities,omitempty"`
-	GroupsDirect    []string         `json:"groups_direct,omitempty"`
+	UserID          string           `json:"user_id,omitempty"`           // stable id of the user running the job
+	UserLogin       string           `json:"user_login,omitempty"`        // that user's username
+	UserEmail       string           `json:"user_email,omitempty"`        // that user's email
+	UserAccessLevel string           `json:"user_access_level,omitempty"` // the user's role in the project, e.g. developer, maintainer
+	UserIdentities  []GitLabIdentity `json:"user_identities,omitempty"`   // the user's external identities; optional
+	GroupsDirect    []string         `json:"groups_direct,omitempty"`     // paths of groups the user is a direct member of; optional
 
-	PipelineID     string `json:"pipeline_id,omitempty"`
+	PipelineID     string `json:"pipeline_id,omitempty"`     // the pipeline's id
 	PipelineSource string `json:"pipeline_source,omitempty"` // push, web, schedule, merge_request_event…
-	JobID          string `json:"job_id,omitempty"`
+	JobID          string `json:"job_id,omitempty"`          // the job's id
 
 	Ref          string `json:"ref"`           // short: main, v1.0.0
 	RefType      string `json:"ref_type"`      // branch, tag
 	RefPath      string `json:"ref_path"`      // full: refs/heads/main
 	RefProtected string `json:"ref_protected"` // "true" or "false"
 
-	Environment          string `json:"environment,omitempty"` // only when the job names one
-	EnvironmentProtected string `json:"environment_protected,omitempty"`
-	DeploymentTier       string `json:"deployment_tier,omitempty"`
-	EnvironmentAction    string `json:"environment_action,omitempty"`
+	Environment          string `json:"environment,omitempty"`           // only when the job names one
+	EnvironmentProtected string `json:"environment_protected,omitempty"` // "true" or "false"
+	DeploymentTier       string `json:"deployment_tier,omitempty"`       // the environment's tier, e.g. production, staging
+	EnvironmentAction    string `json:"environment_action,omitempty"`    // the job's environment:action, e.g. start, stop
 
 	RunnerID          int64  `json:"runner_id,omitempty"`          // a JSON number
 	RunnerEnvironment string `json:"runner_environment,omitempty"` // gitlab-hosted, self-hosted
 
-	SHA         string `json:"sha"`
-	CIConfigSHA string `json:"ci_config_sha,omitempty"`
+	SHA         string `json:"sha"`                     // the commit the job runs
+	CIConfigSHA string `json:"ci_config_sha,omitempty"` // commit of the CI file named by ci_config_ref_uri
 	// CIConfigRefURI is <host>/<namespace>/<project>//<file>@<ref_path>: the
 	// CI file the pipeline was defined by. Empty when absent or null.
 	CIConfigRefURI string `json:"ci_config_ref_uri,omitempty"`
 	// CIConfigRefURINull is set when GitLab sent ci_config_ref_uri as null:
 	// the pipeline definition lives outside the project's repository.
 	CIConfigRefURINull bool   `json:"-"`
-	ProjectVisibility  string `json:"project_visibility,omitempty"`
+	ProjectVisibility  string `json:"project_visibility,omitempty"` // public, internal, private
 
 	// Extra holds claims this schema does not name.
 	Extra map[string]json.RawMessage `json:"-"`
@@ -63,8 +63,8 @@ type GitLab struct {
 // GitLabIdentity is one external identity of the user (user_identities).
 // Members other than these two are ignored.
 type GitLabIdentity struct {
-	Provider  string `json:"provider"`
-	ExternUID string `json:"extern_uid"`
+	Provider  string `json:"provider"`   // the external identity provider's name
+	ExternUID string `json:"extern_uid"` // the user's id at that provider
 }
 
 // Provider implements Set.

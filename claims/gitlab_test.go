@@ -145,6 +145,7 @@ func TestDecodeGitLabErrors(t *testing.T) {
 		claim string
 	}{
 		{"runner_id as string", map[string]any{"runner_id": "12270840"}, nil, claims.ErrType, "runner_id"},
+		{"runner_id with a fraction", nil, map[string]string{"runner_id": "12270840.5"}, claims.ErrInvalid, "runner_id"},
 		{"project_id as number", map[string]any{"project_id": 74884433}, nil, claims.ErrType, "project_id"},
 		{"ci_config_ref_uri as number", nil, map[string]string{"ci_config_ref_uri": "1"}, claims.ErrType, "ci_config_ref_uri"},
 		{"groups_direct not array", map[string]any{"groups_direct": "octocat"}, nil, claims.ErrType, "groups_direct"},

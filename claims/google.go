@@ -28,16 +28,16 @@ type Google struct {
 
 // GoogleInfo is the "google" claim.
 type GoogleInfo struct {
-	ComputeEngine *ComputeEngine `json:"compute_engine,omitempty"`
+	ComputeEngine *ComputeEngine `json:"compute_engine,omitempty"` // google.compute_engine; nil when absent
 	// Extra holds members this schema does not name.
 	Extra map[string]json.RawMessage `json:"-"`
 }
 
 // ComputeEngine describes the VM a token was requested from.
 type ComputeEngine struct {
-	InstanceID                string `json:"instance_id"`
-	InstanceName              string `json:"instance_name"`
-	ProjectID                 string `json:"project_id"`
+	InstanceID                string `json:"instance_id"`                 // the VM's numeric id, as a string
+	InstanceName              string `json:"instance_name"`               // the VM's name
+	ProjectID                 string `json:"project_id"`                  // the Google Cloud project's id, e.g. my-project (not its number)
 	ProjectNumber             int64  `json:"project_number"`              // a JSON number
 	Zone                      string `json:"zone"`                        // e.g. us-central1-a
 	InstanceCreationTimestamp int64  `json:"instance_creation_timestamp"` // Unix seconds, a JSON number

@@ -271,8 +271,13 @@ func (c *KeyCache) startFetch(st *issuerKeys, force bool) *fetchCall {
 func (c *KeyCache) runFetch(st *issuerKeys, call *fetchCall) {
 	defer c.wg.Done()
 	snap, maxAge, err := c.download(st)
-	if err != nil && st.snap.Load() == nil {
-		snap = c.loadShared(st)
+	if err != nil {
+		// Another replica may have fetched more recently than we did.
+		if shared := c.loadShared(st); shared != nil {
+			if local := st.snap.Load(); local == nil || shared.fetched.After(local.fetched) {
+				snap = shared
+			}
+		}
 	}
 	st.mu.Lock()
 	if snap != nil {
@@ -312,8 +317,10 @@ func (c *KeyCache) loadShared(st *issuerKeys) *keySnapshot {
 		c.log.Warn("oidc: no shared key set", "issuer", st.iss.URL, "err", err)
 		return nil
 	}
-	if c.cfg.Now().Sub(fetched) > c.cfg.MaxStale {
-		c.log.Warn("oidc: shared key set too stale", "issuer", st.iss.URL, "fetched", fetched)
+	now := c.cfg.Now()
+	if now.Sub(fetched) > c.cfg.MaxStale || fetched.After(now.Add(time.Minute)) {
+		// A fetch time in the future would stretch MaxStale past its bound.
+		c.log.Warn("oidc: shared key set too stale or from the future", "issuer", st.iss.URL, "fetched", fetched)
 		return nil
 	}
 	keys, _, err := parseJWKS(body)

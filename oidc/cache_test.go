@@ -585,3 +585,34 @@ func TestCacheShared(t *testing.T) {
 	_, err = v.Verify(context.Background(), raw)
 	wantReject(t, err, oidc.ErrKeysUnavailable, "kid", kit.Signer().ID)
 }
+
+// A replica whose own set went stale during an outage takes a fresher one
+// that another replica shared, and never one dated in the future.
+func TestCacheSharedFresherNotFuture(t *testing.T) {
+	clk := newStepClock()
+	kit := newKit(t, clk)
+	store := &memKeyStore{}
+	shared := func(c *oidc.CacheConfig) { c.Shared = store; c.MaxStale = time.Hour }
+	stale := newCache(t, kit, clk, shared)
+	if err := stale.Prefetch(context.Background(), kit.OIDC()); err != nil {
+		t.Fatal(err)
+	}
+	clk.Set(t0.Add(50 * time.Minute))
+	if err := newCache(t, kit, clk, shared).Prefetch(context.Background(), kit.OIDC()); err != nil {
+		t.Fatal(err)
+	}
+	kit.Fail(http.StatusServiceUnavailable)
+	clk.Set(t0.Add(70 * time.Minute)) // stale's own set is past MaxStale, the shared one is not
+	raw := mint(t, kit, nil, oidctest.Lifetime(2*time.Hour))
+	if _, err := newVerifier(t, stale, clk, nil, kit).Verify(context.Background(), raw); err != nil {
+		t.Fatalf("Verify with the fresher shared set: %v", err)
+	}
+
+	set, _, err := store.LoadKeys(context.Background(), kit.URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	store.SaveKeys(context.Background(), kit.URL(), set, clk.Now().Add(24*time.Hour))
+	_, err = newVerifier(t, newCache(t, kit, clk, shared), clk, nil, kit).Verify(context.Background(), raw)
+	wantReject(t, err, oidc.ErrKeysUnavailable, "kid", kit.Signer().ID)
+}

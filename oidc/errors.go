@@ -49,6 +49,8 @@ type Error struct {
 	Reason string // what was expected instead
 }
 
+// Error implements error: the class, then the field and value at fault and
+// the reason, when known.
 func (e *Error) Error() string {
 	msg := "oidc: " + e.Err.Error()
 	if e.Field != "" {

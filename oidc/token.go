@@ -190,7 +190,7 @@ func audience(v jsonobj.Value) ([]string, error) {
 const maxDate = 253402300799
 
 func numericDate(v jsonobj.Value) (time.Time, error) {
-	n, err := v.Int()
+	n, err := v.Trunc()
 	if err != nil {
 		return time.Time{}, err
 	}

@@ -39,8 +39,8 @@ func (m Mismatch) String() string {
 
 // Rejection is why one registered publisher did not match.
 type Rejection struct {
-	ID         string
-	Mismatches []Mismatch
+	ID         string     // the registered publisher's identifier (Registered.ID)
+	Mismatches []Mismatch // every rule of its policy the token failed
 	// Err, when set, is why the registered policy itself is invalid (a
 	// store returned a policy that fails Validate); it matches nothing.
 	Err error
@@ -53,6 +53,7 @@ type NoMatchError struct {
 	Rejected []Rejection // every candidate and why it failed; empty when none is registered
 }
 
+// Error implements error, listing every rejected candidate and why.
 func (e *NoMatchError) Error() string {
 	if len(e.Rejected) == 0 {
 		return fmt.Sprintf("publisher: no trusted publisher is registered for %s on issuer %s", e.Key, e.Issuer)

@@ -34,8 +34,8 @@ type Policy interface {
 // Registered is a policy as a registry records it, under its own identifier
 // (a publisher row's id, a package name…).
 type Registered struct {
-	ID     string
-	Policy Policy
+	ID     string // the registry's identifier for the publisher
+	Policy Policy // the rules a token must satisfy
 }
 
 // registeredJSON is Registered's configuration-file form:

@@ -125,11 +125,15 @@ func TestReplayClaimedLast(t *testing.T) {
 
 func TestReplayStoreFailureFailsClosed(t *testing.T) {
 	r := newReplayRig(t)
-	spy := &spyReplay{err: oidc.ErrReplayStore}
-	v := r.replica(t, publisher.Config{Replay: spy})
-	res, err := v.Verify(context.Background(), r.mint(t))
-	if res != nil || !errors.Is(err, oidc.ErrReplayStore) {
-		t.Fatalf("store failure: %v, %v; want nil, ErrReplayStore", res, err)
+	// A custom store's untyped error is refused as ErrReplayStore too.
+	untyped := errors.New("database is on fire")
+	for _, storeErr := range []error{oidc.ErrReplayStore, untyped} {
+		spy := &spyReplay{err: storeErr}
+		v := r.replica(t, publisher.Config{Replay: spy})
+		res, err := v.Verify(context.Background(), r.mint(t))
+		if res != nil || !errors.Is(err, oidc.ErrReplayStore) || !errors.Is(err, storeErr) {
+			t.Fatalf("store failure %v: %v, %v; want nil and an error wrapping ErrReplayStore and it", storeErr, res, err)
+		}
 	}
 }
 

@@ -37,18 +37,18 @@ type Config struct {
 
 	// Token checks; see oidc.Config for their defaults.
 	Leeway                 time.Duration
-	MaxLifetime            time.Duration
-	MaxTokenSize           int
-	AllowMultipleAudiences bool
-	Now                    func() time.Time
+	MaxLifetime            time.Duration    // caps exp - iat; default 6 h
+	MaxTokenSize           int              // caps the token's length; default 16 KiB
+	AllowMultipleAudiences bool             // accept an aud array with other values beside Audience
+	Now                    func() time.Time // the clock, also for the default key cache and replay store; default time.Now
 }
 
 // Result is an accepted token: what it proves and who may publish with it.
 type Result struct {
-	Token      *oidc.Token
-	Provider   providers.Provider
-	Claims     claims.Set   // *claims.GitHub, …
-	Publishers []Registered // every registered publisher the token satisfies
+	Token      *oidc.Token        // the verified token: registered claims and payload
+	Provider   providers.Provider // the provider whose issuer signed it
+	Claims     claims.Set         // *claims.GitHub, …
+	Publishers []Registered       // every registered publisher the token satisfies
 }
 
 // Verifier takes a raw token to a decision. It is safe for concurrent use.
@@ -187,6 +187,10 @@ func (v *Verifier) Verify(ctx context.Context, raw string) (*Result, error) {
 	}
 	until := tok.Expiry.Add(v.tokens.Leeway() + v.margin)
 	if err := v.replay.Claim(ctx, tok.ReplayID(), until); err != nil {
+		if !errors.Is(err, oidc.ErrReplayed) && !errors.Is(err, oidc.ErrReplayStore) {
+			// A custom store's own error still refuses, with a class.
+			err = fmt.Errorf("publisher: %w: %w", oidc.ErrReplayStore, err)
+		}
 		return nil, err
 	}
 	return res, nil

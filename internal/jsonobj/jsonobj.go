@@ -36,6 +36,8 @@ const (
 
 var kindNames = [...]string{"invalid", "string", "number", "boolean", "null", "object", "array"}
 
+// String returns the kind's JSON name, e.g. "boolean"; "invalid" for an
+// unknown kind.
 func (k Kind) String() string {
 	if int(k) >= len(kindNames) {
 		return "invalid"
@@ -48,8 +50,8 @@ var ErrSyntax = errors.New("malformed JSON")
 
 // Value is one JSON value: its kind and its exact text in the source.
 type Value struct {
-	Kind Kind
-	Raw  string
+	Kind Kind   // the value's JSON type
+	Raw  string // the value's exact source text, quotes and escapes included
 }
 
 // Str decodes a string value.
@@ -68,27 +70,43 @@ func (v Value) Bool() (bool, error) {
 	return v.Raw == "true", nil
 }
 
-// Int decodes a number, truncating a fraction toward zero (JWT NumericDate
-// values may carry one).
+// Int decodes a number that is an integer (1e3 is; 1.5 is not). Claims
+// that are counts or ids must not be silently rounded.
 func (v Value) Int() (int64, error) {
+	n, exact, err := v.number()
+	if err == nil && !exact {
+		err = fmt.Errorf("%w: number %s is not an integer", ErrSyntax, v.Raw)
+	}
+	return n, err
+}
+
+// Trunc decodes a number, truncating a fraction toward zero: JWT NumericDate
+// values may carry one.
+func (v Value) Trunc() (int64, error) {
+	n, _, err := v.number()
+	return n, err
+}
+
+func (v Value) number() (n int64, exact bool, err error) {
 	if v.Kind != Number {
-		return 0, &TypeError{Want: Number, Got: v.Kind}
+		return 0, false, &TypeError{Want: Number, Got: v.Kind}
 	}
 	if n, err := strconv.ParseInt(v.Raw, 10, 64); err == nil {
-		return n, nil
+		return n, true, nil
 	}
 	f, err := strconv.ParseFloat(v.Raw, 64)
 	if err != nil || math.IsNaN(f) || f >= 1<<63 || f < -(1<<63) {
-		return 0, fmt.Errorf("%w: number %s out of range", ErrSyntax, v.Raw)
+		return 0, false, fmt.Errorf("%w: number %s out of range", ErrSyntax, v.Raw)
 	}
-	return int64(f), nil
+	return int64(f), f == math.Trunc(f), nil
 }
 
 // TypeError reports a value of another JSON type than the one expected.
 type TypeError struct {
-	Want, Got Kind
+	Want, Got Kind // the type expected and the type found
 }
 
+// Error implements error.
 func (e *TypeError) Error() string {
 	return fmt.Sprintf("expected a JSON %s, got %s", e.Want, e.Got)
 }

@@ -159,8 +159,13 @@ func TestValueTypes(t *testing.T) {
 		"0": 0, "-0": 0, "1700000000": 1700000000, "1.7e9": 1700000000, "1.9": 1, "-1.9": -1, "1E3": 1000,
 		"9223372036854775807": 1<<63 - 1, "-9223372036854775808": -1 << 63, "0.5e1": 5,
 	} {
-		if got, err := (jsonobj.Value{Kind: jsonobj.Number, Raw: raw}).Int(); err != nil || got != want {
-			t.Errorf("Int(%s) = %d, %v; want %d", raw, got, err, want)
+		v := jsonobj.Value{Kind: jsonobj.Number, Raw: raw}
+		if got, err := v.Trunc(); err != nil || got != want {
+			t.Errorf("Trunc(%s) = %d, %v; want %d", raw, got, err, want)
+		}
+		integral := !strings.Contains(raw, ".9")
+		if got, err := v.Int(); integral && (err != nil || got != want) || !integral && !errors.Is(err, jsonobj.ErrSyntax) {
+			t.Errorf("Int(%s) = %d, %v; want %d or, for a fraction, ErrSyntax", raw, got, err, want)
 		}
 	}
 	for _, raw := range []string{"9223372036854775808", "1e19", "-1e19", "1e400"} {

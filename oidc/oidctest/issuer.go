@@ -58,8 +58,8 @@ type Issuer struct {
 
 // Key is a signing key of the issuer.
 type Key struct {
-	ID      string
-	Private *rsa.PrivateKey
+	ID      string          // the kid tokens signed with it carry
+	Private *rsa.PrivateKey // the RSA signing key; its public half is published
 }
 
 // NewIssuer starts an issuer with one signing key. Close stops it.
