@@ -2,6 +2,7 @@ package claims
 
 import (
 	"encoding/json"
+	"github.com/trustpub/trustpub/internal/ident"
 	"regexp"
 	"strings"
 )
@@ -114,7 +115,7 @@ func (c *GitHub) Validate() error {
 		return err
 	}
 	owner, name, ok := strings.Cut(c.Repository, "/")
-	if !ok || !githubName(owner) || !githubName(name) {
+	if !ok || !ident.Name(owner, 100) || !ident.Name(name, 100) {
 		return invalid("repository", c.Repository, "not owner/name")
 	}
 	if !strings.EqualFold(owner, c.RepositoryOwner) {
@@ -127,23 +128,6 @@ func (c *GitHub) Validate() error {
 		return invalid("repository_id", c.RepositoryID, "not a numeric id")
 	}
 	return nil
-}
-
-// githubName accepts the characters GitHub allows in logins and repository
-// names. ASCII only: lookup keys are lower-cased and policies compared
-// case-insensitively, and Unicode case folding (K, the Kelvin sign, folds
-// to k) must not make two names equal.
-func githubName(s string) bool {
-	if s == "" || len(s) > 100 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.') {
-			return false
-		}
-	}
-	return true
 }
 
 // MarshalJSON writes the claims, Extra included, as GitHub would.

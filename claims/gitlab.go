@@ -2,6 +2,7 @@ package claims
 
 import (
 	"encoding/json"
+	"github.com/trustpub/trustpub/internal/ident"
 	"strings"
 
 	"github.com/trustpub/trustpub/internal/jsonobj"
@@ -207,11 +208,11 @@ func (c *GitLab) Validate() error {
 	); err != nil {
 		return err
 	}
-	if !gitlabPath(c.NamespacePath) {
+	if !ident.Path(c.NamespacePath, 1024) {
 		return invalid("namespace_path", c.NamespacePath, "not a GitLab group or user path")
 	}
 	name, ok := strings.CutPrefix(c.ProjectPath, c.NamespacePath+"/")
-	if !ok || !gitlabPath(name) || strings.Contains(name, "/") {
+	if !ok || !ident.Path(name, 1024) || strings.Contains(name, "/") {
 		return invalid("project_path", c.ProjectPath, "not a project of namespace "+c.NamespacePath)
 	}
 	for _, id := range [][2]string{{"namespace_id", c.NamespaceID}, {"project_id", c.ProjectID},
@@ -221,27 +222,6 @@ func (c *GitLab) Validate() error {
 		}
 	}
 	return nil
-}
-
-// gitlabPath accepts slash-separated GitLab path segments of ASCII letters,
-// digits and "-_.": ASCII only, so lower-casing and case-insensitive
-// comparison mean the same everywhere.
-func gitlabPath(s string) bool {
-	if s == "" || len(s) > 1024 {
-		return false
-	}
-	for _, seg := range strings.Split(s, "/") {
-		if seg == "" || seg == "." || seg == ".." {
-			return false
-		}
-		for i := 0; i < len(seg); i++ {
-			c := seg[i]
-			if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.') {
-				return false
-			}
-		}
-	}
-	return true
 }
 
 // MarshalJSON writes the claims, Extra included, as GitLab would: a null

@@ -2,8 +2,7 @@ package providers
 
 import (
 	"fmt"
-	"strconv"
-	"strings"
+	"github.com/trustpub/trustpub/internal/ident"
 
 	"github.com/trustpub/trustpub/claims"
 	"github.com/trustpub/trustpub/oidc"
@@ -35,7 +34,7 @@ func GitHubEnterpriseIssuer(slug string) (string, error) {
 // residency: https://token.actions.<subdomain>.ghe.com, followed by
 // "/<slug>" when slug is not empty (a customised issuer).
 func GitHubDataResidencyIssuer(subdomain, slug string) (string, error) {
-	if !isLabel(subdomain) {
+	if !ident.Label(subdomain) {
 		return "", fmt.Errorf("providers: %q is not a GHE.com subdomain (one lower-case DNS label)", subdomain)
 	}
 	iss := "https://token.actions." + subdomain + ".ghe.com"
@@ -52,7 +51,7 @@ func GitHubDataResidencyIssuer(subdomain, slug string) (string, error) {
 // https://<host>/_services/token. host is a lower-case host name or IPv4
 // address, optionally with a port; no scheme, path or user.
 func GitHubServerIssuer(host string) (string, error) {
-	if !isHost(host) {
+	if !ident.HostPort(host) {
 		return "", fmt.Errorf("providers: %q is not a host name (lower-case, optional :port, no scheme or path)", host)
 	}
 	return "https://" + host + "/_services/token", nil
@@ -100,41 +99,6 @@ func isSlug(s string) bool {
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
-			return false
-		}
-	}
-	return true
-}
-
-// isLabel accepts one lower-case DNS label. Lower case only: iss is
-// compared exactly, and GitHub writes host names in lower case.
-func isLabel(s string) bool {
-	if s == "" || len(s) > 63 || s[0] == '-' || s[len(s)-1] == '-' {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-') {
-			return false
-		}
-	}
-	return true
-}
-
-// isHost accepts dot-separated DNS labels with an optional port.
-func isHost(s string) bool {
-	name, port, hasPort := strings.Cut(s, ":")
-	if hasPort {
-		n, err := strconv.Atoi(port)
-		if err != nil || n < 1 || n > 65535 || port != strconv.Itoa(n) {
-			return false // also refuses "+80", "080"
-		}
-	}
-	if name == "" || len(name) > 253 {
-		return false
-	}
-	for _, l := range strings.Split(name, ".") {
-		if !isLabel(l) {
 			return false
 		}
 	}

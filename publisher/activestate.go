@@ -1,6 +1,7 @@
 package publisher
 
 import (
+	"github.com/trustpub/trustpub/internal/ident"
 	"slices"
 	"strings"
 
@@ -48,7 +49,7 @@ func (p *ActiveState) LookupKey() string {
 // Validate implements Policy.
 func (p *ActiveState) Validate() error {
 	switch {
-	case p.IssuerURL != "" && !httpsIssuer(p.IssuerURL):
+	case p.IssuerURL != "" && !ident.IssuerURL(p.IssuerURL):
 		return policyError("activestate", "issuer", "%q is not an https URL without a trailing slash, query or fragment", p.IssuerURL)
 	case !activestateName(p.Organization):
 		return policyError("activestate", "organization", "%q is not an organization name (no ':', '/', spaces or control characters)", p.Organization)
@@ -95,7 +96,7 @@ func (p *ActiveState) Check(set claims.Set) []Mismatch {
 // ("org:<org>:project:<project>") or of the lookup key: no ':' or '/', no
 // space or control character.
 func activestateName(s string) bool {
-	return s != "" && len(s) <= 255 && !strings.ContainsAny(s, ":/ \t") && !ctlChar(s)
+	return s != "" && len(s) <= 255 && !strings.ContainsAny(s, ":/ \t") && !ident.HasControl(s)
 }
 
 // activestateUUID accepts the 8-4-4-4-12 hexadecimal form.

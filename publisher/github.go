@@ -1,6 +1,7 @@
 package publisher
 
 import (
+	"github.com/trustpub/trustpub/internal/ident"
 	"strings"
 
 	"github.com/trustpub/trustpub/claims"
@@ -86,19 +87,19 @@ func (p *GitHub) LookupKey() string { return strings.ToLower(p.Owner + "/" + p.R
 // the verifier calls it for every candidate.
 func (p *GitHub) Validate() error {
 	switch {
-	case p.IssuerURL != "" && !isIssuerURL(p.IssuerURL):
+	case p.IssuerURL != "" && !ident.IssuerURL(p.IssuerURL):
 		return policyError("github", "issuer", "%q is not an https issuer URL (lower-case host, no query, fragment or trailing slash)", p.IssuerURL)
-	case !isName(p.Owner):
+	case !ident.Name(p.Owner, 100):
 		return policyError("github", "owner", "%q is not a GitHub login", p.Owner)
-	case !isID(p.OwnerID):
+	case !ident.ID(p.OwnerID):
 		return policyError("github", "owner_id", "%q is not a numeric id (repository_owner_id)", p.OwnerID)
-	case !isName(p.Repository):
+	case !ident.Name(p.Repository, 100):
 		return policyError("github", "repository", "%q is not a repository name (without the owner)", p.Repository)
 	case !isWorkflowFile(p.Workflow):
 		return policyError("github", "workflow", "%q is not a file name in .github/workflows ending in .yml or .yaml", p.Workflow)
-	case len(p.Environment) > 255 || strings.TrimSpace(p.Environment) != p.Environment || hasControl(p.Environment):
+	case len(p.Environment) > 255 || strings.TrimSpace(p.Environment) != p.Environment || ident.HasControl(p.Environment):
 		return policyError("github", "environment", "%q is not an environment name", p.Environment)
-	case p.RepositoryID != "" && !isID(p.RepositoryID):
+	case p.RepositoryID != "" && !ident.ID(p.RepositoryID):
 		return policyError("github", "repository_id", "%q is not a numeric id (repository_id)", p.RepositoryID)
 	case p.Refs != nil && len(p.Refs) == 0:
 		return policyError("github", "refs", "an empty list would allow no ref; omit it to allow every ref")
@@ -153,7 +154,7 @@ func (p *GitHub) Check(set claims.Set) []Mismatch {
 		}
 		add("reusable_workflow", "job_workflow_ref", want, c.JobWorkflowRef)
 	}
-	if p.Environment != "" && !equalFoldASCII(c.Environment, p.Environment) {
+	if p.Environment != "" && !ident.FoldEqual(c.Environment, p.Environment) {
 		add("environment", "environment", p.Environment, c.Environment)
 	}
 	if refusedEvents[c.EventName] {
@@ -200,11 +201,11 @@ func (p *GitHub) checkWorkflow(c *claims.GitHub) (Mismatch, bool) {
 // match.
 func (p *GitHub) cutRepo(s string) (rest string, ok bool) {
 	n := len(p.Owner)
-	if len(s) < n+1+len(p.Repository) || !equalFoldASCII(s[:n], p.Owner) || s[n] != '/' {
+	if len(s) < n+1+len(p.Repository) || !ident.FoldEqual(s[:n], p.Owner) || s[n] != '/' {
 		return "", false
 	}
 	s = s[n+1:]
-	if !equalFoldASCII(s[:len(p.Repository)], p.Repository) {
+	if !ident.FoldEqual(s[:len(p.Repository)], p.Repository) {
 		return "", false
 	}
 	return s[len(p.Repository):], true
@@ -227,7 +228,7 @@ func parseReusable(s string) (repo, file, pin string, ok bool) {
 	owner, rest, _ := strings.Cut(path, "/")
 	name, rest, _ := strings.Cut(rest, "/")
 	file, found := strings.CutPrefix(rest, ".github/workflows/")
-	if !found || !isName(owner) || !isName(name) || !isWorkflowFile(file) {
+	if !found || !ident.Name(owner, 100) || !ident.Name(name, 100) || !isWorkflowFile(file) {
 		return "", "", "", false
 	}
 	return path[:len(owner)+1+len(name)], file, pin, true
@@ -238,7 +239,7 @@ func parseReusable(s string) (repo, file, pin string, ok bool) {
 // so the first "@" after the exact file name starts the ref.
 func reusableIs(jobRef, want string) bool {
 	repo, file, pin, ok := parseReusable(want)
-	if !ok || len(jobRef) <= len(repo) || !equalFoldASCII(jobRef[:len(repo)], repo) {
+	if !ok || len(jobRef) <= len(repo) || !ident.FoldEqual(jobRef[:len(repo)], repo) {
 		return false
 	}
 	at, ok := strings.CutPrefix(jobRef[len(repo):], "/.github/workflows/"+file+"@")
@@ -287,49 +288,6 @@ func joinPatterns(pats []RefPattern) string {
 	return strings.Join(s, " or ")
 }
 
-// equalFoldASCII compares case-insensitively in ASCII only. Unicode folding
-// would make "K" (the Kelvin sign) equal "k": an environment GitHub treats as
-// new, and so unprotected, would pass for the protected one.
-func equalFoldASCII(a, b string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := 0; i < len(a); i++ {
-		x, y := a[i], b[i]
-		if x >= 'A' && x <= 'Z' {
-			x += 'a' - 'A'
-		}
-		if y >= 'A' && y <= 'Z' {
-			y += 'a' - 'A'
-		}
-		if x != y {
-			return false
-		}
-	}
-	return true
-}
-
-// isID accepts a GitHub numeric id in canonical form: digits, no leading
-// zero (GitHub writes none, so "09919" could never match).
-func isID(s string) bool {
-	return s != "" && len(s) <= 20 && !(s[0] == '0' && len(s) > 1) && allDigits(s)
-}
-
-// isName accepts GitHub's owner and repository names: letters, digits and
-// "-_.", never "." or ".." alone.
-func isName(s string) bool {
-	if s == "" || s == "." || s == ".." || len(s) > 100 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.') {
-			return false
-		}
-	}
-	return true
-}
-
 // isWorkflowFile accepts a file name directly in .github/workflows.
 func isWorkflowFile(s string) bool {
 	if len(s) > 255 || strings.ContainsAny(s, "/\\@") || hasSpaceOrControl(s) ||
@@ -340,75 +298,4 @@ func isWorkflowFile(s string) bool {
 	return base != "" && base != "."
 }
 
-// isIssuerURL accepts https://host[:port][/segment…]: a lower-case host,
-// path segments of URL-safe characters, no ".", "..", empty segment,
-// query, fragment, user or trailing slash. The iss claim is compared
-// exactly, so anything else could only fail to match, or confuse.
-func isIssuerURL(s string) bool {
-	rest, ok := strings.CutPrefix(s, "https://")
-	if !ok || len(s) > 1024 {
-		return false
-	}
-	host, path, hasPath := strings.Cut(rest, "/")
-	if !isHostPort(host) {
-		return false
-	}
-	if !hasPath {
-		return true
-	}
-	for seg := range strings.SplitSeq(path, "/") {
-		if seg == "" || seg == "." || seg == ".." {
-			return false
-		}
-		for i := 0; i < len(seg); i++ {
-			c := seg[i]
-			if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.' || c == '~') {
-				return false
-			}
-		}
-	}
-	return true
-}
-
-// isHostPort accepts lower-case DNS labels (or IPv4) with an optional port.
-func isHostPort(s string) bool {
-	name, port, hasPort := strings.Cut(s, ":")
-	if hasPort && (port == "" || len(port) > 5 || port[0] == '0' || !allDigits(port)) {
-		return false
-	}
-	if name == "" || len(name) > 253 {
-		return false
-	}
-	for label := range strings.SplitSeq(name, ".") {
-		if label == "" || len(label) > 63 || label[0] == '-' || label[len(label)-1] == '-' {
-			return false
-		}
-		for i := 0; i < len(label); i++ {
-			c := label[i]
-			if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-') {
-				return false
-			}
-		}
-	}
-	return true
-}
-
-func allDigits(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return true
-}
-
-func hasControl(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] < 0x20 || s[i] == 0x7f {
-			return true
-		}
-	}
-	return false
-}
-
-func hasSpaceOrControl(s string) bool { return strings.Contains(s, " ") || hasControl(s) }
+func hasSpaceOrControl(s string) bool { return strings.Contains(s, " ") || ident.HasControl(s) }

@@ -1,7 +1,7 @@
 package publisher
 
 import (
-	"net/url"
+	"github.com/trustpub/trustpub/internal/ident"
 	"slices"
 	"strings"
 
@@ -66,7 +66,7 @@ func (p *GitLab) LookupKey() string { return strings.ToLower(p.Namespace + "/" +
 func (p *GitLab) Validate() error {
 	nsDepth := strings.Count(p.Namespace, "/") + 1
 	switch {
-	case p.IssuerURL != "" && !httpsIssuer(p.IssuerURL):
+	case p.IssuerURL != "" && !ident.IssuerURL(p.IssuerURL):
 		return policyError("gitlab", "issuer", "%q is not an https URL without a trailing slash, query or fragment", p.IssuerURL)
 	case nsDepth > 20 || !gitlabSegments(p.Namespace, true):
 		return policyError("gitlab", "namespace", "%q is not a GitLab group or user path (group/subgroup)", p.Namespace)
@@ -74,11 +74,11 @@ func (p *GitLab) Validate() error {
 		return policyError("gitlab", "project", "%q is not a project path (without the namespace)", p.Project)
 	case !gitlabCIConfigPath(p.CIConfigPath):
 		return policyError("gitlab", "ci_config_path", "%q is not a relative path to a .yml or .yaml file in the repository", p.CIConfigPath)
-	case len(p.Environment) > 255 || strings.TrimSpace(p.Environment) != p.Environment || ctlChar(p.Environment):
+	case len(p.Environment) > 255 || strings.TrimSpace(p.Environment) != p.Environment || ident.HasControl(p.Environment):
 		return policyError("gitlab", "environment", "%q is not an environment name", p.Environment)
-	case p.NamespaceID != "" && !canonicalID(p.NamespaceID):
+	case p.NamespaceID != "" && !ident.ID(p.NamespaceID):
 		return policyError("gitlab", "namespace_id", "%q is not a numeric id (namespace_id)", p.NamespaceID)
-	case p.ProjectID != "" && !canonicalID(p.ProjectID):
+	case p.ProjectID != "" && !ident.ID(p.ProjectID):
 		return policyError("gitlab", "project_id", "%q is not a numeric id (project_id)", p.ProjectID)
 	}
 	if p.Refs != nil && len(p.Refs) == 0 {
@@ -103,7 +103,7 @@ func (p *GitLab) Check(set claims.Set) []Mismatch {
 		miss = append(miss, Mismatch{Rule: rule, Claim: claim, Want: want, Got: got})
 	}
 	project := p.Namespace + "/" + p.Project
-	if !asciiFoldEq(c.ProjectPath, project) {
+	if !ident.FoldEqual(c.ProjectPath, project) {
 		add("project", "project_path", project, c.ProjectPath)
 	}
 	host := gitlabHost(p.Issuer())
@@ -124,7 +124,7 @@ func (p *GitLab) Check(set claims.Set) []Mismatch {
 	if p.ProjectID != "" && c.ProjectID != p.ProjectID {
 		add("project_id", "project_id", p.ProjectID, c.ProjectID)
 	}
-	if p.Refs != nil && !gitlabRefMatches(p.Refs, c.RefPath) {
+	if p.Refs != nil && !anyMatch(p.Refs, c.RefPath) {
 		add("refs", "ref_path", patternList(p.Refs), c.RefPath)
 	}
 	if p.RequireProtectedRef && c.RefProtected != "true" {
@@ -141,83 +141,27 @@ func (p *GitLab) Check(set claims.Set) []Mismatch {
 // compared case-insensitively, the rest exactly.
 func gitlabCIConfigIs(uri, host, project, file string, c *claims.GitLab) bool {
 	rest, ok := strings.CutPrefix(uri, host+"/")
-	if !ok || len(rest) < len(project) || !asciiFoldEq(rest[:len(project)], project) {
+	if !ok || len(rest) < len(project) || !ident.FoldEqual(rest[:len(project)], project) {
 		return false
 	}
 	at, ok := strings.CutPrefix(rest[len(project):], "//"+file+"@")
 	return ok && at != "" && (at == c.RefPath || at == c.SHA)
 }
 
-func gitlabRefMatches(refs []RefPattern, ref string) bool {
-	for _, r := range refs {
-		if r.Match(ref) {
-			return true
-		}
-	}
-	return false
-}
-
 // patternList names the patterns for an explanation.
-func patternList(refs []RefPattern) string {
-	s := make([]string, len(refs))
-	for i, r := range refs {
-		s[i] = r.String()
-	}
-	return "a ref matching " + strings.Join(s, " or ")
-}
+func patternList(refs []RefPattern) string { return "a ref matching " + joinPatterns(refs) }
 
 // gitlabHost is an issuer URL without its scheme: how GitLab names its
 // instance in ci_config_ref_uri (host, port and relative root).
 func gitlabHost(issuer string) string { return strings.TrimPrefix(issuer, "https://") }
 
-// httpsIssuer accepts an https URL with a host and no user, query,
-// fragment or trailing slash: iss is compared exactly.
-func httpsIssuer(s string) bool {
-	u, err := url.Parse(s)
-	return err == nil && u.Scheme == "https" && u.Host != "" && u.User == nil && u.RawQuery == "" &&
-		u.Fragment == "" && !u.ForceQuery && !strings.HasSuffix(s, "/") && s == u.String() && !ctlChar(s)
-}
-
 // gitlabSegments accepts GitLab path segments: ASCII letters, digits and
 // "-_.", never "." or ".." alone; several only when nested is set.
 func gitlabSegments(s string, nested bool) bool {
-	if s == "" || len(s) > 255 || (!nested && strings.Contains(s, "/")) {
+	if !nested && strings.Contains(s, "/") {
 		return false
 	}
-	for _, seg := range strings.Split(s, "/") {
-		if seg == "." || seg == ".." || !plainName(seg, 255) {
-			return false
-		}
-	}
-	return true
-}
-
-// plainName accepts 1 to max ASCII letters, digits and "-_.".
-func plainName(s string, max int) bool {
-	if s == "" || len(s) > max {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.') {
-			return false
-		}
-	}
-	return true
-}
-
-// canonicalID accepts a numeric id as providers write it: 1 to 20 digits
-// without a leading zero, so "0123" cannot be registered and never match.
-func canonicalID(s string) bool {
-	if s == "" || len(s) > 20 || s[0] == '0' && len(s) > 1 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return true
+	return ident.Path(s, 255)
 }
 
 // wrongProvider is the mismatch of a token of another provider, or none.
@@ -233,7 +177,7 @@ func wrongProvider(want string, set claims.Set) Mismatch {
 // file: no "@" (it would end the path in ci_config_ref_uri), no "//", no
 // "." or ".." segments, no backslash, space or control character.
 func gitlabCIConfigPath(s string) bool {
-	if len(s) > 1024 || strings.ContainsAny(s, "@\\: \t") || ctlChar(s) ||
+	if len(s) > 1024 || strings.ContainsAny(s, "@\\: \t") || ident.HasControl(s) ||
 		!(strings.HasSuffix(s, ".yml") || strings.HasSuffix(s, ".yaml")) {
 		return false
 	}
@@ -244,36 +188,6 @@ func gitlabCIConfigPath(s string) bool {
 	}
 	base := s[strings.LastIndexByte(s, '/')+1:]
 	return base != ".yml" && base != ".yaml"
-}
-
-func ctlChar(s string) bool {
-	for _, r := range s {
-		if r < 0x20 || r == 0x7f {
-			return true
-		}
-	}
-	return false
-}
-
-// asciiFoldEq compares case-insensitively in ASCII only: Unicode folding
-// (the Kelvin sign folds to k) must not make two paths equal.
-func asciiFoldEq(a, b string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := 0; i < len(a); i++ {
-		x, y := a[i], b[i]
-		if 'A' <= x && x <= 'Z' {
-			x += 'a' - 'A'
-		}
-		if 'A' <= y && y <= 'Z' {
-			y += 'a' - 'A'
-		}
-		if x != y {
-			return false
-		}
-	}
-	return true
 }
 
 // Rules documents every claim of a GitLab CI/CD token: how this policy

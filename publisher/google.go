@@ -1,6 +1,7 @@
 package publisher
 
 import (
+	"github.com/trustpub/trustpub/internal/ident"
 	"slices"
 	"strings"
 
@@ -42,7 +43,7 @@ func (p *Google) LookupKey() string { return p.Email }
 // Validate implements Policy.
 func (p *Google) Validate() error {
 	switch {
-	case p.IssuerURL != "" && !httpsIssuer(p.IssuerURL):
+	case p.IssuerURL != "" && !ident.IssuerURL(p.IssuerURL):
 		return policyError("google", "issuer", "%q is not an https URL without a trailing slash, query or fragment", p.IssuerURL)
 	case !googleEmail(p.Email):
 		return policyError("google", "email", "%q is not a service account email (name@domain, lower case)", p.Email)
@@ -76,7 +77,7 @@ func (p *Google) Check(set claims.Set) []Mismatch {
 func googleEmail(s string) bool {
 	local, domain, ok := strings.Cut(s, "@")
 	return ok && local != "" && domain != "" && len(s) <= 254 && !strings.ContainsAny(s, " \t") &&
-		!strings.Contains(domain, "@") && strings.Contains(domain, ".") && strings.ToLower(s) == s && !ctlChar(s)
+		!strings.Contains(domain, "@") && strings.Contains(domain, ".") && strings.ToLower(s) == s && !ident.HasControl(s)
 }
 
 // googleSubject accepts Google's numeric account ids (21 digits today).

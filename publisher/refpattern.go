@@ -2,6 +2,7 @@ package publisher
 
 import (
 	"fmt"
+	"github.com/trustpub/trustpub/internal/ident"
 	"strings"
 )
 
@@ -26,7 +27,7 @@ func ParseRefPattern(pattern string) (RefPattern, error) {
 	switch {
 	case !strings.HasPrefix(pattern, "refs/"):
 		return RefPattern{}, fmt.Errorf("ref pattern %q must start with refs/", pattern)
-	case strings.ContainsAny(pattern, "?[]{}\\ ") || hasControl(pattern):
+	case strings.ContainsAny(pattern, "?[]{}\\ ") || ident.HasControl(pattern):
 		return RefPattern{}, fmt.Errorf("ref pattern %q: only * and ** are special; ?, [, ], {, }, \\, spaces and control characters are not allowed", pattern)
 	case strings.Contains(pattern, "***"):
 		return RefPattern{}, fmt.Errorf("ref pattern %q: *** is ambiguous", pattern)
