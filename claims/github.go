@@ -3,7 +3,6 @@ package claims
 import (
 	"encoding/json"
 	"github.com/trustpub/trustpub/internal/ident"
-	"regexp"
 	"strings"
 )
 
@@ -99,8 +98,6 @@ func DecodeGitHub(payload string) (*GitHub, error) {
 	return c, nil
 }
 
-var numericID = regexp.MustCompile(`^[0-9]{1,20}$`)
-
 // Validate implements Set: the claims a publishing decision reads must be
 // present and of GitHub's form.
 func (c *GitHub) Validate() error {
@@ -118,13 +115,13 @@ func (c *GitHub) Validate() error {
 	if !ok || !ident.Name(owner, 100) || !ident.Name(name, 100) {
 		return invalid("repository", c.Repository, "not owner/name")
 	}
-	if !strings.EqualFold(owner, c.RepositoryOwner) {
+	if !ident.FoldEqual(owner, c.RepositoryOwner) {
 		return invalid("repository_owner", c.RepositoryOwner, "is not the owner of repository "+c.Repository)
 	}
-	if !numericID.MatchString(c.RepositoryOwnerID) {
+	if !ident.ID(c.RepositoryOwnerID) {
 		return invalid("repository_owner_id", c.RepositoryOwnerID, "not a numeric id")
 	}
-	if c.RepositoryID != "" && !numericID.MatchString(c.RepositoryID) {
+	if c.RepositoryID != "" && !ident.ID(c.RepositoryID) {
 		return invalid("repository_id", c.RepositoryID, "not a numeric id")
 	}
 	return nil

@@ -217,7 +217,7 @@ func (c *GitLab) Validate() error {
 	}
 	for _, id := range [][2]string{{"namespace_id", c.NamespaceID}, {"project_id", c.ProjectID},
 		{"job_namespace_id", c.JobNamespaceID}, {"job_project_id", c.JobProjectID}} {
-		if id[1] != "" && !numericID.MatchString(id[1]) {
+		if id[1] != "" && !ident.ID(id[1]) {
 			return invalid(id[0], id[1], "not a numeric id")
 		}
 	}

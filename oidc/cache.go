@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/trustpub/trustpub/internal/nilness"
 	"log/slog"
 	"net/http"
 	"sync"
@@ -116,6 +117,9 @@ func NewKeyCache(cfg CacheConfig) *KeyCache {
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
+	}
+	if nilness.Is(cfg.Shared) {
+		cfg.Shared = nil // a typed nil would panic in the fetch goroutine
 	}
 	log := cfg.Logger
 	if log == nil {
@@ -263,7 +267,11 @@ func (c *KeyCache) startFetch(st *issuerKeys, force bool) *fetchCall {
 	c.mu.Unlock()
 	call := &fetchCall{done: make(chan struct{})}
 	st.call = call
-	st.lastAttempt = now
+	if !force {
+		// Only misses count against the rate limit: a scheduled refresh
+		// must not keep a key rotated in just after it from being fetched.
+		st.lastAttempt = now
+	}
 	go c.runFetch(st, call)
 	return call
 }

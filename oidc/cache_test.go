@@ -616,3 +616,49 @@ func TestCacheSharedFresherNotFuture(t *testing.T) {
 	_, err = newVerifier(t, newCache(t, kit, clk, shared), clk, nil, kit).Verify(context.Background(), raw)
 	wantReject(t, err, oidc.ErrKeysUnavailable, "kid", kit.Signer().ID)
 }
+
+// A typed-nil shared store (a failed constructor's result) is ignored, not
+// called from the fetch goroutine, where its panic would end the process.
+func TestCacheTypedNilShared(t *testing.T) {
+	clk := newStepClock()
+	kit := newKit(t, clk)
+	c := newCache(t, kit, clk, func(c *oidc.CacheConfig) { c.Shared = (*memKeyStore)(nil) })
+	if err := c.Prefetch(context.Background(), kit.OIDC()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := oidc.NewVerifier(oidc.Config{Issuers: []oidc.Issuer{kit.OIDC()}, Audience: "a", Keys: (*oidc.KeyCache)(nil)}); err == nil {
+		t.Error("NewVerifier accepted a typed-nil key source")
+	}
+}
+
+// A scheduled refresh does not count against the refetch rate limit: a key
+// rotated in just after it is fetched on its first use.
+func TestCacheRefreshDoesNotRateLimitMisses(t *testing.T) {
+	clk := newStepClock() // frozen: every miss falls inside RefetchInterval of the refresh
+	kit := newKit(t, clk)
+	kit.CacheControl("max-age=0") // the first refresh comes after MinRefresh…
+	cache := newCache(t, kit, clk, func(c *oidc.CacheConfig) {
+		c.MinRefresh, c.MaxRefresh, c.RefetchInterval = 100*time.Millisecond, time.Hour, time.Hour
+	})
+	if err := cache.Prefetch(context.Background(), kit.OIDC()); err != nil {
+		t.Fatal(err)
+	}
+	kit.CacheControl("max-age=3600") // …and the next one an hour later
+	deadline := time.Now().Add(5 * time.Second)
+	for kit.JWKSRequests() < 2 {
+		if time.Now().After(deadline) {
+			t.Fatal("no background refresh")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if _, err := kit.Rotate(); err != nil {
+		t.Fatal(err)
+	}
+	v := newVerifier(t, cache, clk, nil, kit)
+	if _, err := v.Verify(context.Background(), mint(t, kit, nil)); err != nil {
+		t.Fatalf("a key rotated in after a scheduled refresh: %v", err)
+	}
+	if n := kit.JWKSRequests(); n != 3 {
+		t.Errorf("%d key set requests, want 3 (prefetch, refresh, miss)", n)
+	}
+}

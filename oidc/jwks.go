@@ -87,6 +87,9 @@ func usableKey(raw []byte) (Key, string) {
 			return Key{}, fmt.Sprintf("RSA key of %d bits", bits)
 		}
 	case *ecdsa.PublicKey:
+		if _, err := p.ECDH(); err != nil { // also refuses points off the curve
+			return Key{}, "EC key not on its curve: " + err.Error()
+		}
 	default:
 		return Key{}, fmt.Sprintf("unsupported key type %T", pub)
 	}

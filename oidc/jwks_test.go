@@ -6,9 +6,11 @@ import (
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/rsa"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"math/big"
 	"strings"
 	"testing"
 
@@ -62,6 +64,12 @@ func TestHostileKeySets(t *testing.T) {
 		many = append(many, jwkOf(t, pub, map[string]any{"kid": fmt.Sprint("copy-", i)}))
 	}
 
+	// A P-256 point off the curve: the generator's x with y + 1.
+	gx, gy := elliptic.P256().Params().Gx, elliptic.P256().Params().Gy
+	offCurve := fmt.Sprintf(`{"kty":"EC","crv":"P-256","kid":"off-curve","x":%q,"y":%q}`,
+		base64.RawURLEncoding.EncodeToString(gx.FillBytes(make([]byte, 32))),
+		base64.RawURLEncoding.EncodeToString(new(big.Int).Add(gy, big.NewInt(1)).FillBytes(make([]byte, 32))))
+
 	for _, c := range []struct {
 		name  string
 		set   []byte
@@ -81,14 +89,15 @@ func TestHostileKeySets(t *testing.T) {
 			opts: []oidctest.MintOption{oidctest.SignWith(&oidctest.Key{ID: "weak", Private: weakKey})},
 			err:  oidc.ErrUnknownKey, value: "weak", log: "RSA key of 1024 bits"},
 		{name: "no kid", set: jwkSet(t, jwkOf(t, pub, nil), decoy), err: oidc.ErrUnknownKey, log: "no kid"},
+		{name: "EC point off its curve", set: jwkSet(t, json.RawMessage(offCurve), goodJWK), log: "not on its curve"},
 		{name: "EC key under the token's kid", set: jwkSet(t, jwkOf(t, &ecKey.PublicKey, map[string]any{"kid": good.ID}), decoy),
-			err: oidc.ErrSignature},
+			err: oidc.ErrUnknownKey},
 		{name: "EC key claiming RS256", set: jwkSet(t, jwkOf(t, &ecKey.PublicKey, map[string]any{"kid": good.ID, "alg": "RS256"})),
-			err: oidc.ErrSignature},
+			err: oidc.ErrUnknownKey},
 		{name: "JWK alg PS256 for an RS256 token", set: jwkSet(t, jwkOf(t, pub, map[string]any{"kid": good.ID, "alg": "PS256"})),
-			algs: []string{"RS256", "PS256"}, err: oidc.ErrSignature},
+			algs: []string{"RS256", "PS256"}, err: oidc.ErrUnknownKey},
 		{name: "JWK alg RS256 for a PS256 token", set: jwkSet(t, goodJWK), algs: []string{"RS256", "PS256"},
-			opts: []oidctest.MintOption{oidctest.Header("alg", "PS256")}, err: oidc.ErrSignature},
+			opts: []oidctest.MintOption{oidctest.Header("alg", "PS256")}, err: oidc.ErrUnknownKey},
 		{name: "PS256 with a JWK stating no alg", set: jwkSet(t, jwkOf(t, pub, map[string]any{"kid": good.ID})), algs: []string{"PS256"},
 			opts: []oidctest.MintOption{oidctest.Header("alg", "PS256")}},
 		{name: "RS512 with a JWK stating no alg", set: jwkSet(t, jwkOf(t, pub, map[string]any{"kid": good.ID})), algs: []string{"RS512"},
@@ -97,7 +106,7 @@ func TestHostileKeySets(t *testing.T) {
 		{name: "101 keys", set: jwkSet(t, many...), err: oidc.ErrKeysUnavailable},
 		{name: "100 keys", set: jwkSet(t, many[:100]...)},
 		{name: "garbage beside a good key", set: []byte(`{"keys":[42,"x",null,{},[],{"kty":"RSA"},` +
-			`{"kty":"EC","crv":"P-256","x":"AA","y":"AA","kid":"bad-ec"},{"kty":"RSA","kid":"bad-n","n":"!!","e":"AQAB"},` +
+			`{"kty":"EC","crv":"P-256","x":"AA","y":"AA","kid":"bad-ec"},` + offCurve + `,{"kty":"RSA","kid":"bad-n","n":"!!","e":"AQAB"},` +
 			`{"kty":"OKP","crv":"Ed25519","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo","kid":"ed"},` + string(goodJWK) + `]}`),
 			log: "unparsable"},
 		{name: "only hostile keys", set: jwkSet(t, jwkOf(t, good.Private, map[string]any{"kid": good.ID})),

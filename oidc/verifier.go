@@ -14,6 +14,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/trustpub/trustpub/internal/nilness"
 	"slices"
 	"strings"
 	"time"
@@ -72,7 +73,7 @@ func NewVerifier(cfg Config) (*Verifier, error) {
 	if cfg.Audience == "" {
 		return nil, errors.New("oidc: Config.Audience is required")
 	}
-	if cfg.Keys == nil {
+	if nilness.Is(cfg.Keys) {
 		return nil, errors.New("oidc: Config.Keys is required")
 	}
 	if len(cfg.Issuers) == 0 {
@@ -199,10 +200,18 @@ func (v *Verifier) Verify(ctx context.Context, raw string) (*Token, error) {
 		return nil, err
 	}
 	input := raw[:len(h64)+1+len(p64)]
+	fitting := 0
 	for _, k := range keys {
-		if (k.Algorithm == "" || k.Algorithm == hdr.alg) && alg.fits(k.Public) && alg.verify(k.Public, input, []byte(sig)) {
+		if (k.Algorithm != "" && k.Algorithm != hdr.alg) || !alg.fits(k.Public) {
+			continue
+		}
+		fitting++
+		if alg.verify(k.Public, input, []byte(sig)) {
 			return t, nil
 		}
+	}
+	if fitting == 0 {
+		return nil, reject(ErrUnknownKey, "kid", hdr.kid, "the issuer's key with this kid is not a key for "+hdr.alg)
 	}
 	return nil, reject(ErrSignature, "kid", hdr.kid, "signature does not verify with the issuer's key")
 }

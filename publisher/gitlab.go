@@ -2,6 +2,7 @@ package publisher
 
 import (
 	"github.com/trustpub/trustpub/internal/ident"
+	"github.com/trustpub/trustpub/internal/nilness"
 	"slices"
 	"strings"
 
@@ -167,7 +168,7 @@ func gitlabSegments(s string, nested bool) bool {
 // wrongProvider is the mismatch of a token of another provider, or none.
 func wrongProvider(want string, set claims.Set) Mismatch {
 	got := "no claims"
-	if set != nil && !isNil(set) {
+	if set != nil && !nilness.Is(set) {
 		got = set.Provider() + " token"
 	}
 	return Mismatch{Rule: "provider", Claim: "iss", Want: want, Got: got}

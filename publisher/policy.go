@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/trustpub/trustpub/internal/nilness"
 	"reflect"
 	"strings"
 
@@ -56,7 +57,7 @@ var policyKinds = map[string]func() Policy{
 
 // MarshalJSON writes the configuration-file form.
 func (r Registered) MarshalJSON() ([]byte, error) {
-	if isNil(r.Policy) {
+	if nilness.Is(r.Policy) {
 		return nil, fmt.Errorf("%w: publisher %q has no policy", ErrPolicy, r.ID)
 	}
 	p, err := json.Marshal(r.Policy)
@@ -96,7 +97,7 @@ func validate(r Registered) error {
 	if r.ID == "" {
 		return fmt.Errorf("%w: a registered publisher needs an id", ErrPolicy)
 	}
-	if isNil(r.Policy) {
+	if nilness.Is(r.Policy) {
 		return fmt.Errorf("%w: publisher %q has no policy", ErrPolicy, r.ID)
 	}
 	err := r.Policy.Validate()
@@ -107,16 +108,6 @@ func validate(r Registered) error {
 		return fmt.Errorf("publisher %q: %w", r.ID, err)
 	}
 	return fmt.Errorf("%w: publisher %q: %w", ErrPolicy, r.ID, err)
-}
-
-// isNil reports a missing interface value (a policy, a store, a provider),
-// including a typed nil pointer, whose methods would panic.
-func isNil(x any) bool {
-	if x == nil {
-		return true
-	}
-	v := reflect.ValueOf(x)
-	return v.Kind() == reflect.Pointer && v.IsNil()
 }
 
 // strictJSON decodes the JSON object data into v (a pointer to a struct),

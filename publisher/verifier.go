@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/trustpub/trustpub/internal/nilness"
 	"net/http"
 	"time"
 
@@ -66,14 +67,14 @@ func New(cfg Config) (*Verifier, error) {
 	if cfg.Audience == "" {
 		return nil, errors.New("publisher: Config.Audience is required")
 	}
-	if isNil(cfg.Publishers) {
+	if nilness.Is(cfg.Publishers) {
 		return nil, errors.New("publisher: Config.Publishers is required")
 	}
 	if len(cfg.Providers) == 0 {
 		return nil, errors.New("publisher: Config.Providers is empty")
 	}
 	for i, p := range cfg.Providers {
-		if isNil(p) {
+		if nilness.Is(p) {
 			return nil, fmt.Errorf("publisher: Config.Providers[%d] is nil", i)
 		}
 	}
@@ -90,8 +91,18 @@ func New(cfg Config) (*Verifier, error) {
 			v.byIssuer[name] = p
 		}
 	}
+	// A typed nil here is a failed constructor's result, not "use the
+	// default": quietly falling back would weaken the deployment.
+	switch {
+	case cfg.Keys != nil && nilness.Is(cfg.Keys):
+		return nil, errors.New("publisher: Config.Keys holds a nil pointer")
+	case cfg.Replay != nil && nilness.Is(cfg.Replay):
+		return nil, errors.New("publisher: Config.Replay holds a nil pointer (did its constructor fail?)")
+	case cfg.Cache.Shared != nil && nilness.Is(cfg.Cache.Shared):
+		return nil, errors.New("publisher: Config.Cache.Shared holds a nil pointer (did its constructor fail?)")
+	}
 	keys := cfg.Keys
-	if isNil(keys) {
+	if keys == nil {
 		cc := cfg.Cache
 		if cfg.HTTPClient != nil {
 			cc.HTTPClient = cfg.HTTPClient
@@ -102,7 +113,7 @@ func New(cfg Config) (*Verifier, error) {
 		v.cache = oidc.NewKeyCache(cc)
 		keys = v.cache
 	}
-	if isNil(v.replay) {
+	if v.replay == nil {
 		v.replay = oidc.NewMemoryReplayStore(oidc.MemoryReplayConfig{Now: cfg.Now})
 	}
 	tv, err := oidc.NewVerifier(oidc.Config{
@@ -145,7 +156,7 @@ func (v *Verifier) Verify(ctx context.Context, raw string) (*Result, error) {
 	set, err := prov.Decode(tok)
 	switch {
 	case err != nil:
-	case isNil(set):
+	case nilness.Is(set):
 		err = errors.New("the provider decoded no claims")
 	case set.Provider() != prov.Name():
 		err = fmt.Errorf("provider %s decoded %s claims", prov.Name(), set.Provider())
@@ -166,7 +177,7 @@ func (v *Verifier) Verify(ctx context.Context, raw string) (*Result, error) {
 	for _, r := range cands {
 		// A store that ignores the issuer or key, or hands back an empty
 		// row, must not widen trust: such entries are not candidates.
-		if isNil(r.Policy) || r.Policy.Issuer() != issuer || r.Policy.Provider() != prov.Name() ||
+		if nilness.Is(r.Policy) || r.Policy.Issuer() != issuer || r.Policy.Provider() != prov.Name() ||
 			r.Policy.LookupKey() != key {
 			continue
 		}

@@ -536,7 +536,11 @@ func TestNewBadConfig(t *testing.T) {
 		"nil provider":    func(c *publisher.Config) { c.Providers = []providers.Provider{nil} },
 		"no store":        func(c *publisher.Config) { c.Publishers = nil },
 		"typed nil store": func(c *publisher.Config) { c.Publishers = (*publisher.MemoryStore)(nil) },
-		"issuer twice":    func(c *publisher.Config) { c.Providers = append(c.Providers, iss.GitHub()) },
+		// A failed constructor's nil must not be swapped for a weaker default.
+		"typed nil replay store":   func(c *publisher.Config) { c.Replay = (*oidc.MemoryReplayStore)(nil) },
+		"typed nil key source":     func(c *publisher.Config) { c.Keys = (*oidc.KeyCache)(nil) },
+		"typed nil shared key set": func(c *publisher.Config) { c.Cache.Shared = (*sharedNil)(nil) },
+		"issuer twice":             func(c *publisher.Config) { c.Providers = append(c.Providers, iss.GitHub()) },
 		"http issuer": func(c *publisher.Config) {
 			c.Providers = []providers.Provider{providers.NewGitHub(oidc.Issuer{URL: "http://insecure.example"})}
 		},
@@ -560,6 +564,9 @@ func TestNewBadConfig(t *testing.T) {
 	}
 	v.Close()
 }
+
+// sharedNil is a KeyStore type for a typed nil.
+type sharedNil struct{ oidc.KeyStore }
 
 func TestZeroVerifierDoesNotPanic(t *testing.T) {
 	var v publisher.Verifier

@@ -168,8 +168,7 @@ func (p *parser) object(depth int, fn func(string, Value) error) error {
 		return p.fail("expected an object")
 	}
 	p.i++
-	var seenBuf [48]string
-	seen := seenBuf[:0]
+	var seen keySet
 	p.space()
 	if p.i < len(p.src) && p.src[p.i] == '}' {
 		p.i++
@@ -185,12 +184,9 @@ func (p *parser) object(depth int, fn func(string, Value) error) error {
 		if err != nil {
 			return err
 		}
-		for _, k := range seen {
-			if k == key {
-				return fmt.Errorf("%w: duplicate key %q", ErrSyntax, key)
-			}
+		if !seen.add(key) {
+			return fmt.Errorf("%w: duplicate key %q", ErrSyntax, key)
 		}
-		seen = append(seen, key)
 		p.space()
 		if p.i >= len(p.src) || p.src[p.i] != ':' {
 			return p.fail("expected ':'")
@@ -220,6 +216,42 @@ func (p *parser) object(depth int, fn func(string, Value) error) error {
 			return p.fail("expected ',' or '}'")
 		}
 	}
+}
+
+// keySet finds duplicate keys: a linear scan of a fixed array for the
+// small objects tokens are, a map past that, so a hostile object of many
+// keys costs linear time, not quadratic.
+type keySet struct {
+	small [48]string
+	n     int
+	large map[string]struct{}
+}
+
+// add records key and reports whether it was new.
+func (s *keySet) add(key string) bool {
+	if s.large != nil {
+		if _, dup := s.large[key]; dup {
+			return false
+		}
+		s.large[key] = struct{}{}
+		return true
+	}
+	for _, k := range s.small[:s.n] {
+		if k == key {
+			return false
+		}
+	}
+	if s.n < len(s.small) {
+		s.small[s.n] = key
+		s.n++
+		return true
+	}
+	s.large = make(map[string]struct{}, 2*len(s.small))
+	for _, k := range s.small {
+		s.large[k] = struct{}{}
+	}
+	s.large[key] = struct{}{}
+	return true
 }
 
 func (p *parser) array(depth int, fn func(Value) error) error {

@@ -2,6 +2,7 @@ package jsonobj_test
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -235,4 +236,42 @@ func TestEachAllocs(t *testing.T) {
 		t.Errorf("Each allocates %.0f times per claims set, want 0", allocs)
 	}
 	_ = sink
+}
+
+// Duplicate keys are found past the small-object fast path too, and many
+// keys cost linear time (checked by the benchmark below).
+func TestManyKeys(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("{")
+	for i := 0; i < 500; i++ {
+		fmt.Fprintf(&b, `"k%d":%d,`, i, i)
+	}
+	ok := b.String()[:b.Len()-1] + "}"
+	n := 0
+	if err := jsonobj.Each(ok, func(string, jsonobj.Value) error { n++; return nil }); err != nil || n != 500 {
+		t.Fatalf("500 distinct keys: %d members, %v", n, err)
+	}
+	for _, dup := range []string{"k0", "k47", "k48", "k499"} {
+		bad := b.String() + fmt.Sprintf(`"%s":1}`, dup)
+		if err := jsonobj.Each(bad, nil); !errors.Is(err, jsonobj.ErrSyntax) || !strings.Contains(err.Error(), "duplicate key") {
+			t.Errorf("duplicate %s after 500 keys: %v", dup, err)
+		}
+	}
+}
+
+// BenchmarkManyKeys: a 16 KiB object of ~1,500 short keys, the worst a
+// token under the default size cap can carry.
+func BenchmarkManyKeys(b *testing.B) {
+	var sb strings.Builder
+	sb.WriteString("{")
+	for i := 0; sb.Len() < 16<<10-16; i++ {
+		fmt.Fprintf(&sb, `"%03x":0,`, i)
+	}
+	src := sb.String()[:sb.Len()-1] + "}"
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := jsonobj.Each(src, nil); err != nil {
+			b.Fatal(err)
+		}
+	}
 }

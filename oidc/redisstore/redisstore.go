@@ -14,6 +14,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"github.com/trustpub/trustpub/internal/nilness"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -41,9 +42,12 @@ type Store struct {
 	cfg Config
 }
 
-// New returns a Store on rdb. It fails if rdb would ignore context deadlines.
+// New returns a Store on rdb. It fails if rdb is a go-redis Client,
+// ClusterClient or Ring without ContextTimeoutEnabled, which would ignore
+// context deadlines; a client of another type (a wrapper) cannot be
+// inspected, and must honour them itself.
 func New(rdb redis.UniversalClient, cfg Config) (*Store, error) {
-	if rdb == nil {
+	if nilness.Is(rdb) {
 		return nil, errors.New("redisstore: nil client")
 	}
 	if !honoursDeadlines(rdb) {
@@ -65,7 +69,8 @@ func New(rdb redis.UniversalClient, cfg Config) (*Store, error) {
 }
 
 // honoursDeadlines reports whether the client applies context deadlines to
-// its network I/O; clients of unknown types are trusted to.
+// its network I/O. Clients of other types (wrappers, test doubles) cannot be
+// inspected and are trusted to; New's documentation says so.
 func honoursDeadlines(rdb redis.UniversalClient) bool {
 	switch c := rdb.(type) {
 	case *redis.Client:
