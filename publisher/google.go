@@ -101,7 +101,7 @@ func (*Google) Rules() []ClaimRule { return slices.Clone(googleRules) }
 var googleRules = []ClaimRule{
 	{"iss", CompareExact, UseRequired, "issuer", "`https://accounts.google.com`, or the legacy `accounts.google.com`: one issuer"},
 	{"aud", CompareExact, UseRequired, "", "the registry's `Config.Audience`, checked by package oidc"},
-	{"jti", CompareNotCompared, UseNone, "", "Google sends none: the replay identity is the token's SHA-256, so a token is still accepted once"},
+	{"jti", CompareNotCompared, UseNone, "", "Google sends none: the replay identity is the SHA-256 of the signed header and payload, so a token is still accepted once"},
 	{"email", CompareExact, UseRequired, "email", "the service account; Google writes it in lower case and policies must too; also the lookup key"},
 	{"email_verified", CompareExact, UseRequired, "email_verified", "must be the JSON boolean `true`; a string is a malformed token"},
 	{"sub", ComparePinnedID, UseOptional, "subject", "the account's numeric id: set it, a deleted account's email can be created again; must be present in every token"},
