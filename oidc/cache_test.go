@@ -3,10 +3,10 @@ package oidc_test
 import (
 	"context"
 	"errors"
+	"github.com/trustpub/trustpub/internal/leakcheck"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -424,28 +424,11 @@ func TestCacheBackgroundRefresh(t *testing.T) {
 	}
 }
 
-// cacheGoroutines counts the goroutines running the key cache's code.
-func cacheGoroutines() int {
-	buf := make([]byte, 1<<20)
-	buf = buf[:runtime.Stack(buf, true)]
-	n := 0
-	for _, g := range strings.Split(string(buf), "\n\n") {
-		if strings.Contains(g, "oidc.(*KeyCache)") {
-			n++
-		}
-	}
-	return n
-}
+const cacheMarker = "oidc.(*KeyCache)"
 
 func waitGoroutines(t *testing.T, want int) {
 	t.Helper()
-	deadline := time.Now().Add(2 * time.Second)
-	for cacheGoroutines() != want {
-		if time.Now().After(deadline) {
-			t.Fatalf("%d goroutines of the key cache, want %d", cacheGoroutines(), want)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	leakcheck.Wait(t, cacheMarker, want)
 }
 
 func TestCacheClose(t *testing.T) {
@@ -456,7 +439,7 @@ func TestCacheClose(t *testing.T) {
 	if err := cache.Prefetch(context.Background(), kit.OIDC()); err != nil {
 		t.Fatal(err)
 	}
-	if cacheGoroutines() == 0 {
+	if leakcheck.Count(cacheMarker) == 0 {
 		t.Fatal("no background refresh running; the goroutine check would prove nothing")
 	}
 

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"errors"
+	"github.com/trustpub/trustpub/internal/leakcheck"
 	"runtime"
 	"strings"
 	"sync"
@@ -460,29 +461,11 @@ func TestVerifyConcurrent(t *testing.T) {
 	}
 }
 
-// cacheGoroutines counts the goroutines running code of oidc's KeyCache.
-func cacheGoroutines() int {
-	buf := make([]byte, 1<<20)
-	buf = buf[:runtime.Stack(buf, true)]
-	n := 0
-	for _, g := range strings.Split(string(buf), "\n\n") {
-		if strings.Contains(g, "oidc.(*KeyCache)") {
-			n++
-		}
-	}
-	return n
-}
+const cacheMarker = "oidc.(*KeyCache)"
 
-// waitCacheGoroutines waits for the KeyCache goroutines to number want.
 func waitCacheGoroutines(t *testing.T, want int) {
 	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for cacheGoroutines() != want {
-		if time.Now().After(deadline) {
-			t.Fatalf("%d KeyCache goroutines, want %d", cacheGoroutines(), want)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	leakcheck.Wait(t, cacheMarker, want)
 }
 
 func TestVerifierCloseStopsKeyCache(t *testing.T) {
@@ -505,7 +488,7 @@ func TestVerifierCloseStopsKeyCache(t *testing.T) {
 	if _, err := v.Verify(context.Background(), tok); err != nil {
 		t.Fatal(err)
 	}
-	if cacheGoroutines() == 0 {
+	if leakcheck.Count(cacheMarker) == 0 {
 		t.Fatal("no KeyCache goroutine before Close: the test would prove nothing")
 	}
 	if err := v.Close(); err != nil {

@@ -3,9 +3,8 @@ package redisstore_test
 import (
 	"context"
 	"errors"
+	"github.com/trustpub/trustpub/oidc/oidctest"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -91,28 +90,12 @@ func TestReplayKeyShape(t *testing.T) {
 	}
 }
 
-func TestClaimConcurrent(t *testing.T) {
+// The Redis store keeps the contract every ReplayStore must.
+func TestClaimContract(t *testing.T) {
 	rdb := redistest.Connect(t)
-	s := newStore(t, rdb, redisstore.Config{})
-	var ok, replayed atomic.Int32
-	var wg sync.WaitGroup
-	for range 100 {
-		wg.Go(func() {
-			err := s.Claim(context.Background(), "one", time.Now().Add(time.Minute))
-			switch {
-			case err == nil:
-				ok.Add(1)
-			case errors.Is(err, oidc.ErrReplayed):
-				replayed.Add(1)
-			default:
-				t.Error(err)
-			}
-		})
-	}
-	wg.Wait()
-	if ok.Load() != 1 || replayed.Load() != 99 {
-		t.Fatalf("%d accepted, %d replayed; want 1 and 99", ok.Load(), replayed.Load())
-	}
+	oidctest.TestReplayStore(t, func(t *testing.T) oidc.ReplayStore {
+		return newStore(t, rdb, redisstore.Config{Prefix: redistest.Prefix()})
+	})
 }
 
 func TestClaimPastExpiry(t *testing.T) {
