@@ -29,17 +29,7 @@ func TestDecodeActiveStateFixture(t *testing.T) {
 	if c.Provider() != "activestate" || c.LookupKey() != "activestate-labs/pyproject-example" {
 		t.Errorf("Provider, LookupKey = %q, %q", c.Provider(), c.LookupKey())
 	}
-	b, err := json.Marshal(c)
-	if err != nil {
-		t.Fatal(err)
-	}
-	back, err := claims.DecodeActiveState(string(b))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if diff := cmp.Diff(c, back); diff != "" {
-		t.Errorf("round trip (-before +after):\n%s", diff)
-	}
+	roundTrip(t, c, claims.DecodeActiveState)
 }
 
 func TestDecodeActiveStateErrors(t *testing.T) {

@@ -121,17 +121,7 @@ func TestDecodeGitLabCIConfigRefURI(t *testing.T) {
 				t.Errorf("CIConfigRefURI, Null = %q, %v; want %q, %v", c.CIConfigRefURI, c.CIConfigRefURINull, tc.uri, tc.wantNull)
 			}
 			// MarshalJSON keeps null, string and absence apart.
-			b, err := json.Marshal(c)
-			if err != nil {
-				t.Fatal(err)
-			}
-			back, err := claims.DecodeGitLab(string(b))
-			if err != nil {
-				t.Fatal(err)
-			}
-			if diff := cmp.Diff(c, back); diff != "" {
-				t.Errorf("round trip (-before +after):\n%s", diff)
-			}
+			roundTrip(t, c, claims.DecodeGitLab)
 		})
 	}
 }
@@ -180,5 +170,21 @@ func TestDecodeGitLabErrors(t *testing.T) {
 				t.Fatalf("DecodeGitLab = %v, %v; want a %v error on %s", c, err, tc.class, tc.claim)
 			}
 		})
+	}
+}
+
+// roundTrip checks that c marshals to JSON that decodes back to c.
+func roundTrip[T any](t *testing.T, c T, decode func(string) (T, error), opts ...cmp.Option) {
+	t.Helper()
+	b, err := json.Marshal(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	back, err := decode(string(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(c, back, opts...); diff != "" {
+		t.Errorf("round trip (-before +after):\n%s", diff)
 	}
 }

@@ -1,7 +1,6 @@
 package claims_test
 
 import (
-	"encoding/json"
 	"errors"
 	"testing"
 
@@ -30,17 +29,7 @@ func TestDecodeGoogleFixture(t *testing.T) {
 	if c.Provider() != "google" || c.LookupKey() != want.Email {
 		t.Errorf("Provider, LookupKey = %q, %q", c.Provider(), c.LookupKey())
 	}
-	b, err := json.Marshal(c)
-	if err != nil {
-		t.Fatal(err)
-	}
-	back, err := claims.DecodeGoogle(string(b))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if diff := cmp.Diff(c, back, cmpopts.IgnoreUnexported(claims.Google{})); diff != "" {
-		t.Errorf("round trip (-before +after):\n%s", diff)
-	}
+	roundTrip(t, c, claims.DecodeGoogle, cmpopts.IgnoreUnexported(claims.Google{}))
 }
 
 func TestDecodeGoogleVariants(t *testing.T) {

@@ -79,16 +79,7 @@ func TestActiveStateValidate(t *testing.T) {
 			if tc.edit != nil {
 				tc.edit(p)
 			}
-			err := p.Validate()
-			if tc.field == "" {
-				if err != nil {
-					t.Fatalf("Validate = %v", err)
-				}
-				return
-			}
-			if !errors.Is(err, publisher.ErrPolicy) || !strings.Contains(err.Error(), "activestate "+tc.field+":") {
-				t.Fatalf("Validate = %v, want ErrPolicy naming activestate %s", err, tc.field)
-			}
+			wantPolicyField(t, p.Validate(), "activestate", tc.field)
 		})
 	}
 }

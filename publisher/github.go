@@ -161,7 +161,7 @@ func (p *GitHub) Check(set claims.Set) []Mismatch {
 		add("event", "event_name", "a trigger other than pull_request_target and workflow_run", c.EventName)
 	}
 	if p.Refs != nil && !anyMatch(p.Refs, c.Ref) {
-		add("refs", "ref", "a ref matching "+joinPatterns(p.Refs), c.Ref)
+		add("refs", "ref", patternList(p.Refs), c.Ref)
 	}
 	if p.RequireProtectedRef && c.RefProtected != "true" {
 		add("require_protected_ref", "ref_protected", "a protected ref (true)", c.RefProtected)
@@ -269,23 +269,6 @@ func isPin(s string) bool {
 		}
 	}
 	return true
-}
-
-func anyMatch(pats []RefPattern, ref string) bool {
-	for _, p := range pats {
-		if p.Match(ref) {
-			return true
-		}
-	}
-	return false
-}
-
-func joinPatterns(pats []RefPattern) string {
-	s := make([]string, len(pats))
-	for i, p := range pats {
-		s[i] = p.String()
-	}
-	return strings.Join(s, " or ")
 }
 
 // isWorkflowFile accepts a file name directly in .github/workflows.

@@ -2,7 +2,6 @@ package publisher
 
 import (
 	"github.com/trustpub/trustpub/internal/ident"
-	"github.com/trustpub/trustpub/internal/nilness"
 	"slices"
 	"strings"
 
@@ -108,13 +107,14 @@ func (p *GitLab) Check(set claims.Set) []Mismatch {
 		add("project", "project_path", project, c.ProjectPath)
 	}
 	host := gitlabHost(p.Issuer())
-	want := host + "/" + project + "//" + p.CIConfigPath + "@" + c.RefPath
+	// The expected URI is built only to explain a failure.
+	want := func() string { return host + "/" + project + "//" + p.CIConfigPath + "@" + c.RefPath }
 	switch {
 	case c.CIConfigRefURINull:
-		add("ci_config_path", "ci_config_ref_uri", want,
+		add("ci_config_path", "ci_config_ref_uri", want(),
 			"null (the pipeline is defined outside the project's repository, which trusted publishing refuses)")
 	case !gitlabCIConfigIs(c.CIConfigRefURI, host, project, p.CIConfigPath, c):
-		add("ci_config_path", "ci_config_ref_uri", want, c.CIConfigRefURI)
+		add("ci_config_path", "ci_config_ref_uri", want(), c.CIConfigRefURI)
 	}
 	if p.Environment != "" && c.Environment != p.Environment {
 		add("environment", "environment", p.Environment, c.Environment)
@@ -149,9 +149,6 @@ func gitlabCIConfigIs(uri, host, project, file string, c *claims.GitLab) bool {
 	return ok && at != "" && (at == c.RefPath || at == c.SHA)
 }
 
-// patternList names the patterns for an explanation.
-func patternList(refs []RefPattern) string { return "a ref matching " + joinPatterns(refs) }
-
 // gitlabHost is an issuer URL without its scheme: how GitLab names its
 // instance in ci_config_ref_uri (host, port and relative root).
 func gitlabHost(issuer string) string { return strings.TrimPrefix(issuer, "https://") }
@@ -163,15 +160,6 @@ func gitlabSegments(s string, nested bool) bool {
 		return false
 	}
 	return ident.Path(s, 255)
-}
-
-// wrongProvider is the mismatch of a token of another provider, or none.
-func wrongProvider(want string, set claims.Set) Mismatch {
-	got := "no claims"
-	if set != nil && !nilness.Is(set) {
-		got = set.Provider() + " token"
-	}
-	return Mismatch{Rule: "provider", Claim: "iss", Want: want, Got: got}
 }
 
 // gitlabCIConfigPath accepts a relative path of ordinary segments to a YAML

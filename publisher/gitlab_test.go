@@ -305,16 +305,7 @@ func TestGitLabValidate(t *testing.T) {
 			if tc.edit != nil {
 				tc.edit(p)
 			}
-			err := p.Validate()
-			if tc.field == "" {
-				if err != nil {
-					t.Fatalf("Validate = %v", err)
-				}
-				return
-			}
-			if !errors.Is(err, publisher.ErrPolicy) || !strings.Contains(err.Error(), "gitlab "+tc.field+":") {
-				t.Fatalf("Validate = %v, want ErrPolicy naming gitlab %s", err, tc.field)
-			}
+			wantPolicyField(t, p.Validate(), "gitlab", tc.field)
 		})
 	}
 }

@@ -64,16 +64,7 @@ func TestGoogleValidate(t *testing.T) {
 		{"subject leading zero", publisher.Google{Email: googEmail, Subject: "0123"}, "subject"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			err := tc.p.Validate()
-			if tc.field == "" {
-				if err != nil {
-					t.Fatalf("Validate = %v", err)
-				}
-				return
-			}
-			if !errors.Is(err, publisher.ErrPolicy) || !strings.Contains(err.Error(), "google "+tc.field+":") {
-				t.Fatalf("Validate = %v, want ErrPolicy naming google %s", err, tc.field)
-			}
+			wantPolicyField(t, tc.p.Validate(), "google", tc.field)
 		})
 	}
 }

@@ -162,3 +162,12 @@ func fieldNames(t reflect.Type) map[string]bool {
 func policyError(kind, field, format string, args ...any) error {
 	return fmt.Errorf("%w: %s %s: %s", ErrPolicy, kind, field, fmt.Sprintf(format, args...))
 }
+
+// wrongProvider is the mismatch of a token of another provider, or none.
+func wrongProvider(want string, set claims.Set) Mismatch {
+	got := "no claims"
+	if set != nil && !nilness.Is(set) {
+		got = set.Provider() + " token"
+	}
+	return Mismatch{Rule: "provider", Claim: "iss", Want: want, Got: got}
+}

@@ -124,3 +124,18 @@ func TestPublishersFixture(t *testing.T) {
 		t.Errorf("lookup (-want +got):\n%s", diff)
 	}
 }
+
+// wantPolicyField checks a Validate result: nil when field is empty, else
+// ErrPolicy naming "<kind> <field>:".
+func wantPolicyField(t *testing.T, err error, kind, field string) {
+	t.Helper()
+	if field == "" {
+		if err != nil {
+			t.Fatalf("Validate = %v", err)
+		}
+		return
+	}
+	if !errors.Is(err, publisher.ErrPolicy) || !strings.Contains(err.Error(), kind+" "+field+":") {
+		t.Fatalf("Validate = %v, want ErrPolicy naming %s %s", err, kind, field)
+	}
+}

@@ -117,3 +117,22 @@ func (p *RefPattern) UnmarshalText(b []byte) error {
 	*p = q
 	return nil
 }
+
+// anyMatch reports whether ref matches one of the patterns.
+func anyMatch(pats []RefPattern, ref string) bool {
+	for _, p := range pats {
+		if p.Match(ref) {
+			return true
+		}
+	}
+	return false
+}
+
+// patternList names the patterns for an explanation.
+func patternList(pats []RefPattern) string {
+	s := make([]string, len(pats))
+	for i, p := range pats {
+		s[i] = p.String()
+	}
+	return "a ref matching " + strings.Join(s, " or ")
+}
