@@ -2,8 +2,9 @@ package claims
 
 import (
 	"encoding/json"
-	"github.com/trustpub/trustpub/internal/ident"
 	"strings"
+
+	"github.com/trustpub/trustpub/internal/ident"
 )
 
 // GitHub is the claims set of a GitHub Actions token. GitHub sends every

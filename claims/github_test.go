@@ -15,7 +15,7 @@ import (
 // fixture is the claims set of a real github.com token.
 func fixture(t *testing.T) string {
 	t.Helper()
-	b, err := os.ReadFile("testdata/github-push-environment.json")
+	b, err := os.ReadFile("../providers/providertest/testdata/github-push-environment.json")
 	if err != nil {
 		t.Fatal(err)
 	}

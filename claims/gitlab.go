@@ -2,8 +2,9 @@ package claims
 
 import (
 	"encoding/json"
-	"github.com/trustpub/trustpub/internal/ident"
 	"strings"
+
+	"github.com/trustpub/trustpub/internal/ident"
 
 	"github.com/trustpub/trustpub/internal/jsonobj"
 )

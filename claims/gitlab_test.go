@@ -17,7 +17,7 @@ import (
 // the claim) and raw claims spliced in as JSON text.
 func editFixture(t *testing.T, name string, set map[string]any, raw map[string]string) string {
 	t.Helper()
-	b, err := os.ReadFile("testdata/" + name)
+	b, err := os.ReadFile("../providers/providertest/testdata/" + name)
 	if err != nil {
 		t.Fatal(err)
 	}

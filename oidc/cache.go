@@ -4,12 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/trustpub/trustpub/internal/nilness"
 	"log/slog"
 	"net/http"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/trustpub/trustpub/internal/nilness"
 )
 
 // CacheConfig configures a KeyCache. Zero fields take the defaults shown.

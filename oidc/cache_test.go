@@ -3,7 +3,6 @@ package oidc_test
 import (
 	"context"
 	"errors"
-	"github.com/trustpub/trustpub/internal/leakcheck"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -11,6 +10,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/trustpub/trustpub/internal/leakcheck"
 
 	"github.com/trustpub/trustpub/oidc"
 	"github.com/trustpub/trustpub/oidc/oidctest"

@@ -4,12 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/trustpub/trustpub/oidc/oidctest"
 	"math/rand/v2"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/trustpub/trustpub/oidc/oidctest"
 
 	"github.com/trustpub/trustpub/oidc"
 )

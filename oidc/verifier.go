@@ -14,10 +14,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/trustpub/trustpub/internal/nilness"
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/trustpub/trustpub/internal/nilness"
 )
 
 // Issuer is one trust domain: the exact iss value and where its keys live.

@@ -2,6 +2,7 @@ package providers
 
 import (
 	"fmt"
+
 	"github.com/trustpub/trustpub/internal/ident"
 
 	"github.com/trustpub/trustpub/claims"

@@ -3,7 +3,7 @@ package publisher_test
 import (
 	"fmt"
 
-	"github.com/trustpub/trustpub/oidc/oidctest"
+	"github.com/trustpub/trustpub/providers/providertest"
 	"github.com/trustpub/trustpub/publisher"
 )
 
@@ -20,7 +20,7 @@ func ExampleActiveState() {
 		fmt.Println(err)
 		return
 	}
-	c := oidctest.ActiveStateClaims()
+	c := providertest.ActiveStateClaims()
 	fmt.Println(p.LookupKey(), p.Check(c))
 
 	// sub names project "pyproject-example-2": its prefix is not enough.

@@ -13,6 +13,7 @@ import (
 	"github.com/trustpub/trustpub/oidc"
 	"github.com/trustpub/trustpub/oidc/oidctest"
 	"github.com/trustpub/trustpub/providers"
+	"github.com/trustpub/trustpub/providers/providertest"
 	"github.com/trustpub/trustpub/publisher"
 )
 
@@ -48,9 +49,9 @@ func TestActiveStateCheck(t *testing.T) {
 		{name: "other builder", claims: func(c *claims.ActiveState) { c.Builder = "npm-publisher" },
 			want: []publisher.Mismatch{{Rule: "builder", Claim: "builder", Want: "pypi-publisher", Got: "npm-publisher"}}},
 	}
-	checkRules(t, asPolicy, oidctest.ActiveStateClaims, (*publisher.ActiveState).Rules(nil), cases)
+	checkRules(t, asPolicy, providertest.ActiveStateClaims, (*publisher.ActiveState).Rules(nil), cases)
 	claimsDocumented(t, &claims.ActiveState{}, (*publisher.ActiveState).Rules(nil))
-	if got := asPolicy().Check(oidctest.GoogleClaims()); len(got) != 1 || got[0].Rule != "provider" {
+	if got := asPolicy().Check(providertest.GoogleClaims()); len(got) != 1 || got[0].Rule != "provider" {
 		t.Errorf("Check(Google claims) = %v", got)
 	}
 }
@@ -104,7 +105,7 @@ func TestActiveStateJSON(t *testing.T) {
 }
 
 func TestActiveStateVerify(t *testing.T) {
-	s := oidctest.New(t, oidctest.Options{})
+	s := providertest.New(t, oidctest.Options{})
 	pol := asPolicy()
 	pol.IssuerURL = s.URL()
 	v := otherVerifier(t, s.Client(), []providers.Provider{s.ActiveState()}, publisher.Registered{ID: "as", Policy: pol})
@@ -123,7 +124,7 @@ func TestActiveStateVerify(t *testing.T) {
 	if _, err := v.Verify(ctx, tok); !errors.Is(err, oidc.ErrReplayed) {
 		t.Errorf("second Verify = %v, want ErrReplayed", err)
 	}
-	c := oidctest.ActiveStateClaims()
+	c := providertest.ActiveStateClaims()
 	c.Builder = "other-builder"
 	if tok, err = s.MintActiveState(c); err != nil {
 		t.Fatal(err)

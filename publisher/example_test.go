@@ -9,6 +9,7 @@ import (
 	"github.com/trustpub/trustpub/oidc"
 	"github.com/trustpub/trustpub/oidc/oidctest"
 	"github.com/trustpub/trustpub/providers"
+	"github.com/trustpub/trustpub/providers/providertest"
 	"github.com/trustpub/trustpub/publisher"
 )
 
@@ -16,7 +17,7 @@ import (
 // of the test kit stands in for GitHub Actions; in production the provider
 // is providers.GitHubActions and HTTPClient is left unset.
 func Example() {
-	gh, err := oidctest.NewIssuer(oidctest.Options{Audience: "example-registry"})
+	gh, err := providertest.NewIssuer(oidctest.Options{Audience: "example-registry"})
 	if err != nil {
 		panic(err)
 	}
@@ -42,7 +43,7 @@ func Example() {
 	}
 	defer v.Close()
 
-	run := oidctest.GitHubWorkflow("octo-org/hello", "9919", "release.yml", "refs/tags/v1.0.0")
+	run := providertest.GitHubWorkflow("octo-org/hello", "9919", "release.yml", "refs/tags/v1.0.0")
 	run.Environment = "pypi"
 	tok, err := gh.MintGitHub(run)
 	if err != nil {
@@ -69,7 +70,7 @@ func Example() {
 // A token that no registered publisher accepts is refused with a
 // *NoMatchError, which tells the package maintainer what to fix.
 func ExampleNoMatchError() {
-	gh, err := oidctest.NewIssuer(oidctest.Options{})
+	gh, err := providertest.NewIssuer(oidctest.Options{})
 	if err != nil {
 		panic(err)
 	}
@@ -89,7 +90,7 @@ func ExampleNoMatchError() {
 	defer v.Close()
 
 	// The maintainer's CI publishes from build.yml, in no environment.
-	run := oidctest.GitHubWorkflow("octo-org/hello", "9919", "build.yml", "refs/heads/main")
+	run := providertest.GitHubWorkflow("octo-org/hello", "9919", "build.yml", "refs/heads/main")
 	run.Environment = ""
 	tok, err := gh.MintGitHub(run)
 	if err != nil {

@@ -1,8 +1,9 @@
 package publisher
 
 import (
-	"github.com/trustpub/trustpub/internal/ident"
 	"strings"
+
+	"github.com/trustpub/trustpub/internal/ident"
 
 	"github.com/trustpub/trustpub/claims"
 	"github.com/trustpub/trustpub/providers"

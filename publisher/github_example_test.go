@@ -4,7 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 
-	"github.com/trustpub/trustpub/oidc/oidctest"
+	"github.com/trustpub/trustpub/providers/providertest"
 	"github.com/trustpub/trustpub/publisher"
 )
 
@@ -31,12 +31,12 @@ func ExampleGitHub() {
 	fmt.Println(string(b))
 
 	// A run of release.yml on tag v1.0.0, in the environment "PyPI".
-	ok := oidctest.GitHubWorkflow("octo-org/hello", "9919", "release.yml", "refs/tags/v1.0.0")
+	ok := providertest.GitHubWorkflow("octo-org/hello", "9919", "release.yml", "refs/tags/v1.0.0")
 	ok.Environment = "PyPI"
 	fmt.Println("release.yml on v1.0.0:", len(policy.Check(ok)), "mismatches")
 
 	// A run of build.yml on main, without an environment.
-	bad := oidctest.GitHubWorkflow("octo-org/hello", "9919", "build.yml", "refs/heads/main")
+	bad := providertest.GitHubWorkflow("octo-org/hello", "9919", "build.yml", "refs/heads/main")
 	bad.Environment = ""
 	for _, m := range policy.Check(bad) {
 		fmt.Println(m)
@@ -59,9 +59,9 @@ func ExampleGitHub_reusableWorkflow() {
 		Workflow:         "release.yml",
 		ReusableWorkflow: "octo-org/workflows/.github/workflows/publish.yml@refs/tags/v2",
 	}
-	caller := oidctest.GitHubWorkflow("octo-org/hello", "9919", "release.yml", "refs/tags/v1.0.0")
-	fmt.Println("v2:", policy.Check(oidctest.GitHubReusable(caller, "octo-org/workflows", "publish.yml", "refs/tags/v2")))
-	for _, m := range policy.Check(oidctest.GitHubReusable(caller, "octo-org/workflows", "publish.yml", "refs/heads/main")) {
+	caller := providertest.GitHubWorkflow("octo-org/hello", "9919", "release.yml", "refs/tags/v1.0.0")
+	fmt.Println("v2:", policy.Check(providertest.GitHubReusable(caller, "octo-org/workflows", "publish.yml", "refs/tags/v2")))
+	for _, m := range policy.Check(providertest.GitHubReusable(caller, "octo-org/workflows", "publish.yml", "refs/heads/main")) {
 		fmt.Println(m)
 	}
 	// Output:

@@ -9,7 +9,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/trustpub/trustpub/claims"
-	"github.com/trustpub/trustpub/oidc/oidctest"
+	"github.com/trustpub/trustpub/providers/providertest"
 	"github.com/trustpub/trustpub/publisher"
 )
 
@@ -54,13 +54,13 @@ func ghFull(t testing.TB) *publisher.GitHub {
 // ghRelease is a run of release.yml on a tag of octo-org/hello (environment
 // "Production", GitHub-hosted, as the real fixture).
 func ghRelease() *claims.GitHub {
-	return oidctest.GitHubWorkflow("octo-org/hello", ghOwnerID, "release.yml", ghTag)
+	return providertest.GitHubWorkflow("octo-org/hello", ghOwnerID, "release.yml", ghTag)
 }
 
 // released is ghRelease() run through a local reusable workflow on a
 // protected ghTag: it satisfies full().
 func ghReleased() *claims.GitHub {
-	c := oidctest.GitHubReusable(ghRelease(), "", "_publish.yml", "")
+	c := providertest.GitHubReusable(ghRelease(), "", "_publish.yml", "")
 	c.RefProtected = "true"
 	return c
 }

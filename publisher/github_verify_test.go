@@ -12,6 +12,7 @@ import (
 	"github.com/trustpub/trustpub/claims"
 	"github.com/trustpub/trustpub/oidc/oidctest"
 	"github.com/trustpub/trustpub/providers"
+	"github.com/trustpub/trustpub/providers/providertest"
 	"github.com/trustpub/trustpub/publisher"
 )
 
@@ -44,11 +45,11 @@ func ghIDs(res *publisher.Result) []string {
 // GitHub Enterprise Server ("/_services/token", built with
 // providers.NewGitHubServer). Every issuer signs with the same key, as
 // GitHub's issuers may: only iss tells them apart.
-func ghIssuers(t *testing.T) (names []string, iss []*oidctest.Issuer, provs []providers.Provider, sign oidctest.MintOption) {
+func ghIssuers(t *testing.T) (names []string, iss []*providertest.Issuer, provs []providers.Provider, sign oidctest.MintOption) {
 	t.Helper()
 	names = []string{"root", "acme", "acme2", "server"}
 	for _, path := range []string{"", "/acme", "/acme2", "/_services/token"} {
-		iss = append(iss, oidctest.New(t, oidctest.Options{Path: path}))
+		iss = append(iss, providertest.New(t, oidctest.Options{Path: path}))
 	}
 	key := iss[0].Signer()
 	jwks, err := oidctest.PublicJWKS(key)
@@ -146,7 +147,7 @@ func TestGitHubIssuerIsolation(t *testing.T) {
 // TestGitHubReusableEndToEnd: same-repository and cross-repository reusable
 // workflows, through the whole verifier.
 func TestGitHubReusableEndToEnd(t *testing.T) {
-	iss := oidctest.New(t, oidctest.Options{})
+	iss := providertest.New(t, oidctest.Options{})
 	pol := func(reusable string) *publisher.GitHub {
 		p := ghMinimal()
 		p.IssuerURL, p.ReusableWorkflow = iss.URL(), reusable
@@ -167,19 +168,19 @@ func TestGitHubReusableEndToEnd(t *testing.T) {
 	}
 	defer v.Close()
 
-	build := oidctest.GitHubWorkflow("octo-org/hello", ghOwnerID, "build.yml", ghTag)
+	build := providertest.GitHubWorkflow("octo-org/hello", ghOwnerID, "build.yml", ghTag)
 	tests := []struct {
 		name string
 		c    *claims.GitHub
 		want []string // accepted publisher ids; nil: refused
 	}{
 		{"no reusable workflow", ghRelease(), []string{"caller"}},
-		{"same repository", oidctest.GitHubReusable(ghRelease(), "", "_publish.yml", ""), []string{"caller", "same-repo"}},
-		{"same repository, other file", oidctest.GitHubReusable(ghRelease(), "", "other.yml", ""), []string{"caller"}},
-		{"cross repository at v2", oidctest.GitHubReusable(ghRelease(), "octo-org/workflows", "publish.yml", "refs/tags/v2"), []string{"caller", "cross-repo"}},
-		{"cross repository at v1", oidctest.GitHubReusable(ghRelease(), "octo-org/workflows", "publish.yml", "refs/tags/v1"), []string{"caller"}},
-		{"cross repository fork", oidctest.GitHubReusable(ghRelease(), "evil/workflows", "publish.yml", "refs/tags/v2"), []string{"caller"}},
-		{"another caller", oidctest.GitHubReusable(build, "octo-org/workflows", "publish.yml", "refs/tags/v2"), nil},
+		{"same repository", providertest.GitHubReusable(ghRelease(), "", "_publish.yml", ""), []string{"caller", "same-repo"}},
+		{"same repository, other file", providertest.GitHubReusable(ghRelease(), "", "other.yml", ""), []string{"caller"}},
+		{"cross repository at v2", providertest.GitHubReusable(ghRelease(), "octo-org/workflows", "publish.yml", "refs/tags/v2"), []string{"caller", "cross-repo"}},
+		{"cross repository at v1", providertest.GitHubReusable(ghRelease(), "octo-org/workflows", "publish.yml", "refs/tags/v1"), []string{"caller"}},
+		{"cross repository fork", providertest.GitHubReusable(ghRelease(), "evil/workflows", "publish.yml", "refs/tags/v2"), []string{"caller"}},
+		{"another caller", providertest.GitHubReusable(build, "octo-org/workflows", "publish.yml", "refs/tags/v2"), nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -1,9 +1,10 @@
 package publisher
 
 import (
-	"github.com/trustpub/trustpub/internal/ident"
 	"slices"
 	"strings"
+
+	"github.com/trustpub/trustpub/internal/ident"
 
 	"github.com/trustpub/trustpub/claims"
 	"github.com/trustpub/trustpub/providers"

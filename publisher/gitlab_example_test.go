@@ -4,7 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 
-	"github.com/trustpub/trustpub/oidc/oidctest"
+	"github.com/trustpub/trustpub/providers/providertest"
 	"github.com/trustpub/trustpub/publisher"
 )
 
@@ -23,10 +23,10 @@ func ExampleGitLab() {
 		fmt.Println(err)
 		return
 	}
-	release := oidctest.GitLabProject("gitlab.com", "octocat/hello-world", "ci/release.yml", "refs/tags/v1.0.0")
+	release := providertest.GitLabProject("gitlab.com", "octocat/hello-world", "ci/release.yml", "refs/tags/v1.0.0")
 	fmt.Println("release:", p.Check(release))
 
-	push := oidctest.GitLabClaims() // a push to main, defined in .gitlab-ci.yml
+	push := providertest.GitLabClaims() // a push to main, defined in .gitlab-ci.yml
 	for _, m := range p.Check(push) {
 		fmt.Println(m)
 	}

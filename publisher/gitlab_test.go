@@ -15,6 +15,7 @@ import (
 	"github.com/trustpub/trustpub/oidc"
 	"github.com/trustpub/trustpub/oidc/oidctest"
 	"github.com/trustpub/trustpub/providers"
+	"github.com/trustpub/trustpub/providers/providertest"
 	"github.com/trustpub/trustpub/publisher"
 )
 
@@ -155,7 +156,7 @@ func TestGitLabCheck(t *testing.T) {
 	uriMiss := func(want, got string) publisher.Mismatch {
 		return publisher.Mismatch{Rule: "ci_config_path", Claim: "ci_config_ref_uri", Want: want, Got: got}
 	}
-	sha := oidctest.GitLabClaims().SHA
+	sha := providertest.GitLabClaims().SHA
 	cases := []ruleCase[publisher.GitLab, claims.GitLab]{
 		{name: "fixture"},
 		{name: "project case-insensitive", policy: func(p *publisher.GitLab) { p.Namespace, p.Project = "OctoCat", "Hello-World" }},
@@ -168,7 +169,7 @@ func TestGitLabCheck(t *testing.T) {
 		{name: "nested file in a subgroup", policy: func(p *publisher.GitLab) {
 			p.Namespace, p.CIConfigPath = "octocat/team", "ci/release.yaml"
 		}, claims: func(c *claims.GitLab) {
-			*c = *oidctest.GitLabProject("gitlab.com", "octocat/team/hello-world", "ci/release.yaml", "refs/tags/v1.0.0")
+			*c = *providertest.GitLabProject("gitlab.com", "octocat/team/hello-world", "ci/release.yaml", "refs/tags/v1.0.0")
 		}},
 		{name: "every optional rule satisfied", policy: func(p *publisher.GitLab) {
 			p.Environment, p.NamespaceID, p.ProjectID = "production", "123", "74884433"
@@ -227,7 +228,7 @@ func TestGitLabCheck(t *testing.T) {
 			want: []publisher.Mismatch{{Rule: "refs", Claim: "ref_path", Want: "a ref matching refs/tags/v* or refs/heads/release/*", Got: "refs/heads/main"}}},
 		{name: "star does not cross a slash", policy: func(p *publisher.GitLab) { p.Refs = glPats(t, "refs/tags/v*") },
 			claims: func(c *claims.GitLab) {
-				*c = *oidctest.GitLabProject("gitlab.com", "octocat/hello-world", ".gitlab-ci.yml", "refs/tags/v1/evil")
+				*c = *providertest.GitLabProject("gitlab.com", "octocat/hello-world", ".gitlab-ci.yml", "refs/tags/v1/evil")
 			},
 			want: []publisher.Mismatch{{Rule: "refs", Claim: "ref_path", Want: "a ref matching refs/tags/v*", Got: "refs/tags/v1/evil"}}},
 		{name: "unprotected ref", policy: func(p *publisher.GitLab) { p.RequireProtectedRef = true },
@@ -237,13 +238,13 @@ func TestGitLabCheck(t *testing.T) {
 			claims: func(c *claims.GitLab) { c.RunnerEnvironment = "self-hosted" },
 			want:   []publisher.Mismatch{{Rule: "require_hosted_runner", Claim: "runner_environment", Want: "gitlab-hosted", Got: "self-hosted"}}},
 	}
-	checkRules(t, glPolicy, oidctest.GitLabClaims, (*publisher.GitLab).Rules(nil), cases)
+	checkRules(t, glPolicy, providertest.GitLabClaims, (*publisher.GitLab).Rules(nil), cases)
 	claimsDocumented(t, &claims.GitLab{}, (*publisher.GitLab).Rules(nil))
 }
 
 func TestGitLabCheckOtherProvider(t *testing.T) {
 	want := []publisher.Mismatch{{Rule: "provider", Claim: "iss", Want: "a GitLab CI/CD token", Got: "github token"}}
-	if diff := cmp.Diff(want, glPolicy().Check(oidctest.GitHubClaims())); diff != "" {
+	if diff := cmp.Diff(want, glPolicy().Check(providertest.GitHubClaims())); diff != "" {
 		t.Error(diff)
 	}
 	if got := glPolicy().Check(nil); len(got) != 1 || got[0].Got != "no claims" {
@@ -354,14 +355,14 @@ func TestGitLabJSON(t *testing.T) {
 // glEnv is two GitLab instances (two issuers, e.g. gitlab.com and a
 // self-managed one) with the same project registered on each.
 type glEnv struct {
-	a, b *oidctest.Issuer
+	a, b *providertest.Issuer
 	v    *publisher.Verifier
 }
 
 func newGLEnv(t *testing.T) *glEnv {
-	a := oidctest.New(t, oidctest.Options{})
-	b := oidctest.New(t, oidctest.Options{Path: "/gitlab"})
-	pol := func(iss *oidctest.Issuer) *publisher.GitLab {
+	a := providertest.New(t, oidctest.Options{})
+	b := providertest.New(t, oidctest.Options{Path: "/gitlab"})
+	pol := func(iss *providertest.Issuer) *publisher.GitLab {
 		p := glPolicy()
 		p.IssuerURL = iss.URL()
 		return p
@@ -374,8 +375,8 @@ func newGLEnv(t *testing.T) *glEnv {
 func TestGitLabVerify(t *testing.T) {
 	e := newGLEnv(t)
 	ctx := context.Background()
-	for _, iss := range []*oidctest.Issuer{e.a, e.b} {
-		tok, err := iss.MintGitLab(oidctest.GitLabProject(iss.BareURL(), "octocat/hello-world", ".gitlab-ci.yml", "refs/heads/main"))
+	for _, iss := range []*providertest.Issuer{e.a, e.b} {
+		tok, err := iss.MintGitLab(providertest.GitLabProject(iss.BareURL(), "octocat/hello-world", ".gitlab-ci.yml", "refs/heads/main"))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -383,7 +384,7 @@ func TestGitLabVerify(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: Verify = %v", iss.URL(), err)
 		}
-		want := map[*oidctest.Issuer]string{e.a: "on-a", e.b: "on-b"}[iss]
+		want := map[*providertest.Issuer]string{e.a: "on-a", e.b: "on-b"}[iss]
 		if len(res.Publishers) != 1 || res.Publishers[0].ID != want || res.Provider.Name() != "gitlab" {
 			t.Errorf("%s: matched %v, want only %s", iss.URL(), res.Publishers, want)
 		}
@@ -401,15 +402,15 @@ func TestGitLabVerify(t *testing.T) {
 // ci_config_ref_uri naming another host, both ways.
 func TestGitLabIssuerIsolation(t *testing.T) {
 	e := newGLEnv(t)
-	for _, pair := range [][2]*oidctest.Issuer{{e.a, e.b}, {e.b, e.a}} {
+	for _, pair := range [][2]*providertest.Issuer{{e.a, e.b}, {e.b, e.a}} {
 		signer, named := pair[0], pair[1]
-		c := oidctest.GitLabProject(named.BareURL(), "octocat/hello-world", ".gitlab-ci.yml", "refs/heads/main")
+		c := providertest.GitLabProject(named.BareURL(), "octocat/hello-world", ".gitlab-ci.yml", "refs/heads/main")
 		tok, err := signer.MintGitLab(c)
 		if err != nil {
 			t.Fatal(err)
 		}
 		_, err = e.v.Verify(context.Background(), tok)
-		own := map[*oidctest.Issuer]string{e.a: "on-a", e.b: "on-b"}[signer]
+		own := map[*providertest.Issuer]string{e.a: "on-a", e.b: "on-b"}[signer]
 		want := map[string][]publisher.Mismatch{own: {{Rule: "ci_config_path", Claim: "ci_config_ref_uri",
 			Want: signer.BareURL() + "/octocat/hello-world//.gitlab-ci.yml@refs/heads/main", Got: c.CIConfigRefURI}}}
 		if diff := cmp.Diff(want, rejections(t, err)); diff != "" {
@@ -439,7 +440,7 @@ func TestGitLabVerifyRefusals(t *testing.T) {
 		return tok
 	}
 	good := func() *claims.GitLab {
-		return oidctest.GitLabProject(e.a.BareURL(), "octocat/hello-world", ".gitlab-ci.yml", "refs/heads/main")
+		return providertest.GitLabProject(e.a.BareURL(), "octocat/hello-world", ".gitlab-ci.yml", "refs/heads/main")
 	}
 
 	// A pipeline defined in another project: ci_config_ref_uri is null.

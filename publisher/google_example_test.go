@@ -3,7 +3,7 @@ package publisher_test
 import (
 	"fmt"
 
-	"github.com/trustpub/trustpub/oidc/oidctest"
+	"github.com/trustpub/trustpub/providers/providertest"
 	"github.com/trustpub/trustpub/publisher"
 )
 
@@ -18,7 +18,7 @@ func ExampleGoogle() {
 		fmt.Println(err)
 		return
 	}
-	c := oidctest.GoogleClaims()
+	c := providertest.GoogleClaims()
 	fmt.Println("VM token:", p.Check(c))
 
 	c.EmailVerified = false

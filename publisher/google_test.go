@@ -13,6 +13,7 @@ import (
 	"github.com/trustpub/trustpub/oidc"
 	"github.com/trustpub/trustpub/oidc/oidctest"
 	"github.com/trustpub/trustpub/providers"
+	"github.com/trustpub/trustpub/providers/providertest"
 	"github.com/trustpub/trustpub/publisher"
 )
 
@@ -37,9 +38,9 @@ func TestGoogleCheck(t *testing.T) {
 			claims: func(c *claims.Google) { c.Subject = "110987294251917851299" },
 			want:   []publisher.Mismatch{{Rule: "subject", Claim: "sub", Want: googSub, Got: "110987294251917851299"}}},
 	}
-	checkRules(t, googPolicy, oidctest.GoogleClaims, (*publisher.Google).Rules(nil), cases)
+	checkRules(t, googPolicy, providertest.GoogleClaims, (*publisher.Google).Rules(nil), cases)
 	claimsDocumented(t, &claims.Google{}, (*publisher.Google).Rules(nil))
-	if got := googPolicy().Check(oidctest.GitLabClaims()); len(got) != 1 || got[0].Rule != "provider" {
+	if got := googPolicy().Check(providertest.GitLabClaims()); len(got) != 1 || got[0].Rule != "provider" {
 		t.Errorf("Check(GitLab claims) = %v", got)
 	}
 }
@@ -94,9 +95,9 @@ func TestGoogleJSON(t *testing.T) {
 }
 
 func TestGoogleVerify(t *testing.T) {
-	g := oidctest.New(t, oidctest.Options{})
+	g := providertest.New(t, oidctest.Options{})
 	// Google's keys live on another host than its issuer: so do these.
-	keys := oidctest.New(t, oidctest.Options{})
+	keys := providertest.New(t, oidctest.Options{})
 	g.ServeDiscovery(map[string]any{"issuer": g.URL(), "jwks_uri": keys.JWKSURL()})
 	pol := &publisher.Google{IssuerURL: g.URL(), Email: googEmail, Subject: googSub}
 	v := otherVerifier(t, g.Client(), []providers.Provider{g.Google()}, publisher.Registered{ID: "sa", Policy: pol})
@@ -128,7 +129,7 @@ func TestGoogleVerify(t *testing.T) {
 		}
 	}
 
-	unverified := oidctest.GoogleClaims()
+	unverified := providertest.GoogleClaims()
 	unverified.EmailVerified = false
 	_, err := v.Verify(ctx, mint(unverified))
 	want := map[string][]publisher.Mismatch{"sa": {{Rule: "email_verified", Claim: "email_verified", Want: "true", Got: "false"}}}

@@ -8,9 +8,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/trustpub/trustpub/internal/nilness"
 	"reflect"
 	"strings"
+
+	"github.com/trustpub/trustpub/internal/nilness"
 
 	"github.com/trustpub/trustpub/claims"
 	"github.com/trustpub/trustpub/internal/jsonobj"

@@ -2,8 +2,9 @@ package publisher
 
 import (
 	"fmt"
-	"github.com/trustpub/trustpub/internal/ident"
 	"strings"
+
+	"github.com/trustpub/trustpub/internal/ident"
 )
 
 // RefPattern matches a full git ref such as "refs/tags/v1.2.0" against a glob:

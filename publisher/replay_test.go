@@ -14,19 +14,20 @@ import (
 	"github.com/trustpub/trustpub/oidc/oidctest"
 	"github.com/trustpub/trustpub/oidc/redisstore"
 	"github.com/trustpub/trustpub/providers"
+	"github.com/trustpub/trustpub/providers/providertest"
 	"github.com/trustpub/trustpub/publisher"
 )
 
 // replayRig is one issuer and one registered publisher; verifiers built on
 // it are replicas of one registry.
 type replayRig struct {
-	kit   *oidctest.Issuer
+	kit   *providertest.Issuer
 	store *publisher.MemoryStore
 }
 
 func newReplayRig(tb testing.TB) *replayRig {
 	tb.Helper()
-	kit := oidctest.New(tb, oidctest.Options{})
+	kit := providertest.New(tb, oidctest.Options{})
 	store, err := publisher.NewMemoryStore(publisher.Registered{ID: "hello", Policy: &publisher.GitHub{
 		IssuerURL: kit.URL(), Owner: "octo-org", OwnerID: "9919", Repository: "hello", Workflow: "release.yml"}})
 	if err != nil {
@@ -54,7 +55,7 @@ func (r *replayRig) replica(tb testing.TB, cfg publisher.Config) *publisher.Veri
 
 func (r *replayRig) mint(tb testing.TB, opts ...oidctest.MintOption) string {
 	tb.Helper()
-	tok, err := r.kit.MintGitHub(oidctest.GitHubWorkflow("octo-org/hello", "9919", "release.yml", "refs/tags/v1"), opts...)
+	tok, err := r.kit.MintGitHub(providertest.GitHubWorkflow("octo-org/hello", "9919", "release.yml", "refs/tags/v1"), opts...)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -92,7 +93,7 @@ func TestReplayClaimedLast(t *testing.T) {
 	spy := &spyReplay{}
 	v := r.replica(t, publisher.Config{Replay: spy, Leeway: 10 * time.Second, ReplayMargin: 5 * time.Second})
 	ctx := context.Background()
-	other := oidctest.GitHubWorkflow("octo-org/hello", "9919", "build.yml", "refs/heads/main")
+	other := providertest.GitHubWorkflow("octo-org/hello", "9919", "build.yml", "refs/heads/main")
 	noMatch, err := r.kit.MintGitHub(other)
 	if err != nil {
 		t.Fatal(err)

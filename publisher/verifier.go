@@ -4,9 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/trustpub/trustpub/internal/nilness"
 	"net/http"
 	"time"
+
+	"github.com/trustpub/trustpub/internal/nilness"
 
 	"github.com/trustpub/trustpub/claims"
 	"github.com/trustpub/trustpub/oidc"

@@ -5,12 +5,13 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"errors"
-	"github.com/trustpub/trustpub/internal/leakcheck"
 	"runtime"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/trustpub/trustpub/internal/leakcheck"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -18,6 +19,7 @@ import (
 	"github.com/trustpub/trustpub/oidc"
 	"github.com/trustpub/trustpub/oidc/oidctest"
 	"github.com/trustpub/trustpub/providers"
+	"github.com/trustpub/trustpub/providers/providertest"
 	"github.com/trustpub/trustpub/publisher"
 )
 
@@ -29,7 +31,7 @@ const (
 )
 
 // ghPolicy is a GitHub publisher of repo on the kit's issuer.
-func ghPolicy(iss *oidctest.Issuer, workflow, env string) *publisher.GitHub {
+func ghPolicy(iss *providertest.Issuer, workflow, env string) *publisher.GitHub {
 	return &publisher.GitHub{IssuerURL: iss.URL(), Owner: "octo-org", OwnerID: ownerID,
 		Repository: "hello", Workflow: workflow, Environment: env}
 }
@@ -37,7 +39,7 @@ func ghPolicy(iss *oidctest.Issuer, workflow, env string) *publisher.GitHub {
 // release is the claims of a run of release.yml in repo on a tag, in the
 // environment "Production" (the real run's).
 func release() *claims.GitHub {
-	return oidctest.GitHubWorkflow(repo, ownerID, "release.yml", tagRef)
+	return providertest.GitHubWorkflow(repo, ownerID, "release.yml", tagRef)
 }
 
 // countingReplay records the claims made on a real MemoryReplayStore.
@@ -74,7 +76,7 @@ func (f storeFunc) Lookup(ctx context.Context, issuer, key string) ([]publisher.
 
 // kit is a local issuer and a Verifier trusting it.
 type kit struct {
-	iss    *oidctest.Issuer
+	iss    *providertest.Issuer
 	store  *publisher.MemoryStore
 	replay *countingReplay
 	v      *publisher.Verifier
@@ -82,9 +84,9 @@ type kit struct {
 
 // newKit starts an issuer and a Verifier over a MemoryStore holding pubs,
 // unless edit replaces the store.
-func newKit(t *testing.T, edit func(*oidctest.Issuer, *publisher.Config), pubs ...func(*oidctest.Issuer) publisher.Registered) *kit {
+func newKit(t *testing.T, edit func(*providertest.Issuer, *publisher.Config), pubs ...func(*providertest.Issuer) publisher.Registered) *kit {
 	t.Helper()
-	k := &kit{iss: oidctest.New(t, oidctest.Options{}), replay: newCountingReplay()}
+	k := &kit{iss: providertest.New(t, oidctest.Options{}), replay: newCountingReplay()}
 	k.store = new(publisher.MemoryStore)
 	for _, p := range pubs {
 		if err := k.store.Add(p(k.iss)); err != nil {
@@ -105,8 +107,8 @@ func newKit(t *testing.T, edit func(*oidctest.Issuer, *publisher.Config), pubs .
 	return k
 }
 
-func pub(id, workflow, env string) func(*oidctest.Issuer) publisher.Registered {
-	return func(iss *oidctest.Issuer) publisher.Registered {
+func pub(id, workflow, env string) func(*providertest.Issuer) publisher.Registered {
+	return func(iss *providertest.Issuer) publisher.Registered {
 		return publisher.Registered{ID: id, Policy: ghPolicy(iss, workflow, env)}
 	}
 }
@@ -133,7 +135,7 @@ func TestVerifyAcceptsEveryMatchingPublisher(t *testing.T) {
 		pub("any-env", "release.yml", ""),
 		pub("build", "build.yml", ""),
 		pub("prod", "release.yml", "production"), // environments compare case-insensitively
-		func(iss *oidctest.Issuer) publisher.Registered {
+		func(iss *providertest.Issuer) publisher.Registered {
 			p := ghPolicy(iss, "release.yml", "")
 			p.Repository = "other"
 			return publisher.Registered{ID: "other-repo", Policy: p}
@@ -151,7 +153,7 @@ func TestVerifyAcceptsEveryMatchingPublisher(t *testing.T) {
 		t.Errorf("the result does not carry the registered policy: %+v", res.Publishers[1])
 	}
 	wantClaims := *c
-	wantClaims.Subject = oidctest.GitHubSubject(c)
+	wantClaims.Subject = providertest.GitHubSubject(c)
 	got, ok := res.Claims.(*claims.GitHub)
 	if !ok {
 		t.Fatalf("claims are a %T", res.Claims)
@@ -174,7 +176,7 @@ func TestVerifyAcceptsEveryMatchingPublisher(t *testing.T) {
 func TestVerifyNoMatch(t *testing.T) {
 	k := newKit(t, nil,
 		pub("build", "build.yml", ""),
-		func(iss *oidctest.Issuer) publisher.Registered {
+		func(iss *providertest.Issuer) publisher.Registered {
 			p := ghPolicy(iss, "release.yml", "pypi")
 			p.OwnerID = "1"
 			return publisher.Registered{ID: "pinned", Policy: p}
@@ -332,7 +334,7 @@ func TestVerifyInvalidClaims(t *testing.T) {
 
 func TestVerifyStoreFailureFailsClosed(t *testing.T) {
 	outage := errors.New("database is down")
-	k := newKit(t, func(iss *oidctest.Issuer, cfg *publisher.Config) {
+	k := newKit(t, func(iss *providertest.Issuer, cfg *publisher.Config) {
 		cfg.Publishers = storeFunc(func(ctx context.Context, issuer, key string) ([]publisher.Registered, error) {
 			// Even with a matching publisher beside the error, never accept.
 			return []publisher.Registered{pub("release", "release.yml", "")(iss)}, outage
@@ -363,7 +365,7 @@ func (acceptAll) Validate() error                       { return nil }
 func TestVerifyDistrustsTheStore(t *testing.T) {
 	var asked []string
 	var mu sync.Mutex
-	k := newKit(t, func(iss *oidctest.Issuer, cfg *publisher.Config) {
+	k := newKit(t, func(iss *providertest.Issuer, cfg *publisher.Config) {
 		cfg.Publishers = storeFunc(func(_ context.Context, issuer, key string) ([]publisher.Registered, error) {
 			mu.Lock()
 			asked = append(asked, issuer+" "+key)
@@ -401,7 +403,7 @@ func TestVerifyDistrustsTheStore(t *testing.T) {
 }
 
 func TestVerifyRecordsUntilExpiryPlusLeewayAndMargin(t *testing.T) {
-	k := newKit(t, func(_ *oidctest.Issuer, cfg *publisher.Config) {
+	k := newKit(t, func(_ *providertest.Issuer, cfg *publisher.Config) {
 		cfg.Leeway, cfg.ReplayMargin = 10*time.Second, 2*time.Minute
 	}, pub("release", "release.yml", ""))
 	res, err := k.v.Verify(context.Background(), k.mint(t, release()))
@@ -431,7 +433,7 @@ func TestVerifyReplayed(t *testing.T) {
 }
 
 func TestVerifyConcurrent(t *testing.T) {
-	k := newKit(t, func(_ *oidctest.Issuer, cfg *publisher.Config) { cfg.Replay = nil },
+	k := newKit(t, func(_ *providertest.Issuer, cfg *publisher.Config) { cfg.Replay = nil },
 		pub("release", "release.yml", ""))
 	const n = 50
 	toks := make([]string, n)
@@ -469,7 +471,7 @@ func waitCacheGoroutines(t *testing.T, want int) {
 }
 
 func TestVerifierCloseStopsKeyCache(t *testing.T) {
-	iss := oidctest.New(t, oidctest.Options{})
+	iss := providertest.New(t, oidctest.Options{})
 	store, err := publisher.NewMemoryStore(pub("release", "release.yml", "")(iss))
 	if err != nil {
 		t.Fatal(err)
@@ -510,7 +512,7 @@ func TestVerifierCloseStopsKeyCache(t *testing.T) {
 }
 
 func TestNewBadConfig(t *testing.T) {
-	iss := oidctest.New(t, oidctest.Options{})
+	iss := providertest.New(t, oidctest.Options{})
 	store := new(publisher.MemoryStore)
 	good := publisher.Config{Audience: "pypi", Providers: []providers.Provider{iss.GitHub()}, Publishers: store}
 	for name, edit := range map[string]func(*publisher.Config){
@@ -587,7 +589,7 @@ func TestVerifyDistrustsTheProvider(t *testing.T) {
 		"another kind":  &otherSet{*valid},
 	} {
 		t.Run(name, func(t *testing.T) {
-			k := newKit(t, func(iss *oidctest.Issuer, cfg *publisher.Config) {
+			k := newKit(t, func(iss *providertest.Issuer, cfg *publisher.Config) {
 				cfg.Providers = []providers.Provider{lenientProvider{Provider: iss.GitHub(), set: set}}
 			}, pub("release", "release.yml", ""))
 			res, err := k.v.Verify(context.Background(), k.mint(t, release()))

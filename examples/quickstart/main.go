@@ -13,6 +13,7 @@ import (
 	"github.com/trustpub/trustpub/claims"
 	"github.com/trustpub/trustpub/oidc/oidctest"
 	"github.com/trustpub/trustpub/providers"
+	"github.com/trustpub/trustpub/providers/providertest"
 	"github.com/trustpub/trustpub/publisher"
 )
 
@@ -25,7 +26,7 @@ func main() {
 
 func run(w io.Writer) error {
 	// The local issuer plays GitHub Actions: real HTTPS, real RSA keys.
-	gh, err := oidctest.NewIssuer(oidctest.Options{Audience: "example-registry"})
+	gh, err := providertest.NewIssuer(oidctest.Options{Audience: "example-registry"})
 	if err != nil {
 		return err
 	}
@@ -60,9 +61,9 @@ func run(w io.Writer) error {
 	}
 	defer v.Close()
 
-	good := oidctest.GitHubWorkflow("octo-org/hello", "9919", "release.yml", "refs/tags/v1.0.0")
+	good := providertest.GitHubWorkflow("octo-org/hello", "9919", "release.yml", "refs/tags/v1.0.0")
 	good.Environment = "pypi"
-	bad := oidctest.GitHubWorkflow("octo-org/hello", "9919", "build.yml", "refs/heads/main")
+	bad := providertest.GitHubWorkflow("octo-org/hello", "9919", "build.yml", "refs/heads/main")
 	bad.Environment = "pypi"
 
 	for _, run := range []struct {

@@ -1,9 +1,10 @@
-// Package oidctest is a test kit for trusted publishing: a local OIDC issuer
-// over real HTTPS (discovery, JWKS, real RSA keys, rotation on demand) that
-// mints realistic CI tokens, and broken ones on purpose.
+// Package oidctest is a local OIDC issuer for tests: real HTTPS (discovery,
+// JWKS, real RSA keys, rotation and outages on demand) minting tokens of any
+// claims, and broken ones on purpose, plus a contract test for replay stores.
 //
-// It is public API for registries' own tests of publishing policy: a token
-// minted here goes through exactly the verification a real one does.
+// It knows no CI provider: package providertest builds provider tokens (the
+// claims of real GitHub, GitLab, Google and ActiveState runs) on top of it. A
+// token minted here goes through exactly the verification a real one does.
 package oidctest
 
 import (
@@ -104,6 +105,10 @@ func (i *Issuer) JWKSURL() string { return i.url + "/.well-known/jwks" }
 
 // Client is an HTTP client that trusts the issuer's certificate.
 func (i *Issuer) Client() *http.Client { return i.srv.Client() }
+
+// BareURL is the issuer's URL without its scheme: how GitLab names its
+// instance in ci_config_ref_uri, and Google's legacy iss form.
+func (i *Issuer) BareURL() string { return strings.TrimPrefix(i.url, "https://") }
 
 // OIDC describes the issuer for package oidc, keys found by discovery.
 func (i *Issuer) OIDC() oidc.Issuer { return oidc.Issuer{URL: i.url} }

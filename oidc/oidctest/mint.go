@@ -54,6 +54,10 @@ func IssuedAt(t time.Time) MintOption { return func(m *minting) { m.iat = t } }
 // Lifetime sets exp - iat.
 func Lifetime(d time.Duration) MintOption { return func(m *minting) { m.lifetime = d } }
 
+// NotBefore sets nbf to skew before iat; a negative skew leaves nbf out.
+// Provider kits use it for their provider's habit (GitHub: 10 min).
+func NotBefore(skew time.Duration) MintOption { return func(m *minting) { m.nbfBefore = skew } }
+
 // Expired mints a token whose exp passed an hour ago, whatever the order
 // of the options.
 func Expired() MintOption { return func(m *minting) { m.expired = true } }
@@ -97,25 +101,13 @@ func EditPayload(edit func(json []byte) []byte) MintOption {
 	return func(m *minting) { m.editBody = edit }
 }
 
-// profile is a provider's habits for registered claims.
-type profile struct {
-	lifetime  time.Duration
-	nbfBefore time.Duration // negative: no nbf
-	noJTI     bool
-}
-
 // Mint signs claims (a struct or map marshalled to a JSON object) into a
-// compact JWS, adding registered claims: iss, aud, iat, exp, a fresh jti.
+// compact JWS, adding registered claims: iss, aud, iat, exp 5 min after iat
+// (Lifetime), no nbf (NotBefore) and a fresh jti (JWTID). Options apply in
+// order, so a provider kit passes its habits first and the caller's after.
 func (i *Issuer) Mint(claims any, opts ...MintOption) (string, error) {
-	return i.mint(claims, profile{lifetime: 5 * time.Minute, nbfBefore: -1}, opts)
-}
-
-func (i *Issuer) mint(claims any, p profile, opts []MintOption) (string, error) {
-	m := &minting{aud: i.audience, iss: i.url, iat: i.now(), lifetime: p.lifetime,
-		nbfBefore: p.nbfBefore, key: i.Signer(), header: map[string]any{}, claims: map[string]any{}}
-	if p.noJTI {
-		m.jti = "-"
-	}
+	m := &minting{aud: i.audience, iss: i.url, iat: i.now(), lifetime: 5 * time.Minute,
+		nbfBefore: -1, key: i.Signer(), header: map[string]any{}, claims: map[string]any{}}
 	for _, o := range opts {
 		o(m)
 	}

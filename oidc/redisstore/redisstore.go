@@ -14,8 +14,9 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
-	"github.com/trustpub/trustpub/internal/nilness"
 	"time"
+
+	"github.com/trustpub/trustpub/internal/nilness"
 
 	"github.com/redis/go-redis/v9"
 )

@@ -3,10 +3,11 @@ package redisstore_test
 import (
 	"context"
 	"errors"
-	"github.com/trustpub/trustpub/oidc/oidctest"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/trustpub/trustpub/oidc/oidctest"
 
 	"github.com/redis/go-redis/v9"
 

@@ -1,9 +1,10 @@
-package oidctest
+package providertest
 
 import (
 	"time"
 
 	"github.com/trustpub/trustpub/claims"
+	"github.com/trustpub/trustpub/oidc/oidctest"
 	"github.com/trustpub/trustpub/providers"
 )
 
@@ -14,22 +15,21 @@ import (
 func ActiveStateClaims() *claims.ActiveState {
 	c, err := claims.DecodeActiveState(fixture("activestate.json"))
 	if err != nil {
-		panic("oidctest: bad ActiveState fixture: " + err.Error())
+		panic("providertest: bad ActiveState fixture: " + err.Error())
 	}
 	return c
 }
 
 // activestateProfile: ActiveState's lifetime is not documented; five
 // minutes with nbf = iat is a guess on the short side.
-var activestateProfile = profile{lifetime: 5 * time.Minute}
 
 // MintActiveState mints an ActiveState token: exp 5 min after iat, nbf at
 // iat, a fresh jti. A nil c mints ActiveStateClaims.
-func (i *Issuer) MintActiveState(c *claims.ActiveState, opts ...MintOption) (string, error) {
+func (i *Issuer) MintActiveState(c *claims.ActiveState, opts ...oidctest.MintOption) (string, error) {
 	if c == nil {
 		c = ActiveStateClaims()
 	}
-	return i.mint(c, activestateProfile, opts)
+	return i.Mint(c, append([]oidctest.MintOption{oidctest.Lifetime(5 * time.Minute), oidctest.NotBefore(0)}, opts...)...)
 }
 
 // ActiveState is an ActiveState provider for this issuer.

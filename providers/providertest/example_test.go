@@ -1,4 +1,4 @@
-package oidctest_test
+package providertest_test
 
 import (
 	"context"
@@ -9,15 +9,16 @@ import (
 	"github.com/trustpub/trustpub/oidc"
 	"github.com/trustpub/trustpub/oidc/oidctest"
 	"github.com/trustpub/trustpub/providers"
+	"github.com/trustpub/trustpub/providers/providertest"
 	"github.com/trustpub/trustpub/publisher"
 )
 
 // A registry's unit test of its publishing rules mints GitHub Actions
 // tokens with the kit and verifies them exactly as production does: over
 // HTTPS, against the kit's published keys. In a test, use
-// oidctest.New(t, opts), which stops the issuer when the test ends.
+// providertest.New(t, opts), which stops the issuer when the test ends.
 func ExampleIssuer_MintGitHub() {
-	gh, err := oidctest.NewIssuer(oidctest.Options{Audience: "my-registry"})
+	gh, err := providertest.NewIssuer(oidctest.Options{Audience: "my-registry"})
 	if err != nil {
 		panic(err)
 	}
@@ -37,7 +38,7 @@ func ExampleIssuer_MintGitHub() {
 	defer v.Close()
 
 	// The claims of a real github.com run, rewritten for this workflow.
-	run := oidctest.GitHubWorkflow("octo-org/hello", "9919", "release.yml", "refs/tags/v1.0.0")
+	run := providertest.GitHubWorkflow("octo-org/hello", "9919", "release.yml", "refs/tags/v1.0.0")
 	tok, err := gh.MintGitHub(run)
 	if err != nil {
 		panic(err)

@@ -1,14 +1,14 @@
-package oidctest_test
+package providertest_test
 
 import (
 	"encoding/json"
 	"testing"
 
-	"github.com/trustpub/trustpub/oidc/oidctest"
+	"github.com/trustpub/trustpub/providers/providertest"
 )
 
 func TestGitHubReusable(t *testing.T) {
-	caller := oidctest.GitHubWorkflow("octo-org/hello", "9919", "release.yml", "refs/tags/v1")
+	caller := providertest.GitHubWorkflow("octo-org/hello", "9919", "release.yml", "refs/tags/v1")
 	caller.Extra = nil
 	const sha = "0123456789abcdef0123456789abcdef01234567"
 	tests := []struct {
@@ -21,7 +21,7 @@ func TestGitHubReusable(t *testing.T) {
 		{"other repo at the caller's ref", "octo-org/wf", "pub.yml", "", "octo-org/wf/.github/workflows/pub.yml@refs/tags/v1", ""},
 	}
 	for _, tt := range tests {
-		c := oidctest.GitHubReusable(caller, tt.repo, tt.file, tt.ref)
+		c := providertest.GitHubReusable(caller, tt.repo, tt.file, tt.ref)
 		if c.JobWorkflowRef != tt.wantRef {
 			t.Errorf("%s: job_workflow_ref %s, want %s", tt.name, c.JobWorkflowRef, tt.wantRef)
 		}
@@ -40,7 +40,7 @@ func TestGitHubReusable(t *testing.T) {
 	}
 	// The copy does not share Extra with the caller.
 	caller.Extra = map[string]json.RawMessage{"repo_property_region": json.RawMessage(`"eu"`)}
-	c := oidctest.GitHubReusable(caller, "", "x.yml", "")
+	c := providertest.GitHubReusable(caller, "", "x.yml", "")
 	c.Extra["repo_property_tier"] = json.RawMessage(`"1"`)
 	if len(caller.Extra) != 1 || string(c.Extra["repo_property_region"]) != `"eu"` {
 		t.Errorf("Extra shared or lost: caller %v, copy %v", caller.Extra, c.Extra)

@@ -1,4 +1,4 @@
-package oidctest
+package providertest
 
 import (
 	"fmt"
@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/trustpub/trustpub/claims"
+	"github.com/trustpub/trustpub/oidc/oidctest"
 	"github.com/trustpub/trustpub/providers"
 )
 
@@ -16,7 +17,7 @@ import (
 func GitLabClaims() *claims.GitLab {
 	c, err := claims.DecodeGitLab(fixture("gitlab-com-push.json"))
 	if err != nil {
-		panic("oidctest: bad GitLab fixture: " + err.Error())
+		panic("providertest: bad GitLab fixture: " + err.Error())
 	}
 	c.Subject = ""
 	return c
@@ -48,12 +49,10 @@ func GitLabSubject(c *claims.GitLab) string {
 	return fmt.Sprintf("project_path:%s:ref_type:%s:ref:%s", c.ProjectPath, c.RefType, c.Ref)
 }
 
-var gitlabProfile = profile{lifetime: time.Hour, nbfBefore: 5 * time.Second}
-
 // MintGitLab mints a GitLab CI/CD id_token with GitLab's habits: nbf 5 s
 // before iat, exp an hour after (the job's timeout), a fresh jti, sub
 // derived when empty. A nil c mints GitLabClaims.
-func (i *Issuer) MintGitLab(c *claims.GitLab, opts ...MintOption) (string, error) {
+func (i *Issuer) MintGitLab(c *claims.GitLab, opts ...oidctest.MintOption) (string, error) {
 	if c == nil {
 		c = GitLabClaims()
 	}
@@ -62,13 +61,8 @@ func (i *Issuer) MintGitLab(c *claims.GitLab, opts ...MintOption) (string, error
 		cc.Subject = GitLabSubject(c)
 		c = &cc
 	}
-	return i.mint(c, gitlabProfile, opts)
+	return i.Mint(c, append([]oidctest.MintOption{oidctest.Lifetime(time.Hour), oidctest.NotBefore(5 * time.Second)}, opts...)...)
 }
-
-// BareURL is the issuer's URL without its scheme: how GitLab names its
-// instance in ci_config_ref_uri, and the legacy iss form of Google and of
-// GitLab's CI_JOB_JWT.
-func (i *Issuer) BareURL() string { return strings.TrimPrefix(i.url, "https://") }
 
 // GitLab is a GitLab CI/CD provider for this issuer, as for a self-managed
 // instance.

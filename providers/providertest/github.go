@@ -1,28 +1,16 @@
-package oidctest
+package providertest
 
 import (
 	"crypto/sha1"
-	"embed"
 	"fmt"
 	"maps"
 	"strings"
 	"time"
 
 	"github.com/trustpub/trustpub/claims"
+	"github.com/trustpub/trustpub/oidc/oidctest"
 	"github.com/trustpub/trustpub/providers"
 )
-
-//go:embed testdata/*.json
-var fixtures embed.FS
-
-// fixture reads a claim set of a real token from testdata.
-func fixture(name string) string {
-	b, err := fixtures.ReadFile("testdata/" + name)
-	if err != nil {
-		panic("oidctest: missing fixture " + name) // embedded at build time
-	}
-	return string(b)
-}
 
 // GitHubClaims returns the claims of a real github.com run: a push to main
 // of haitch/jwtInspector whose job names the environment "Production". Edit
@@ -30,7 +18,7 @@ func fixture(name string) string {
 func GitHubClaims() *claims.GitHub {
 	c, err := claims.DecodeGitHub(fixture("github-push-environment.json"))
 	if err != nil {
-		panic("oidctest: bad GitHub fixture: " + err.Error())
+		panic("providertest: bad GitHub fixture: " + err.Error())
 	}
 	c.Subject = ""
 	return c
@@ -92,11 +80,9 @@ func GitHubSubject(c *claims.GitHub) string {
 	return fmt.Sprintf("repo:%s:ref:%s", c.Repository, c.Ref)
 }
 
-var githubProfile = profile{lifetime: 5 * time.Minute, nbfBefore: 10 * time.Minute}
-
 // MintGitHub mints a GitHub Actions token with GitHub's habits: exp 5 min
 // after iat, nbf 10 min before, a fresh jti, sub derived when empty.
-func (i *Issuer) MintGitHub(c *claims.GitHub, opts ...MintOption) (string, error) {
+func (i *Issuer) MintGitHub(c *claims.GitHub, opts ...oidctest.MintOption) (string, error) {
 	if c == nil {
 		c = GitHubClaims()
 	}
@@ -105,7 +91,7 @@ func (i *Issuer) MintGitHub(c *claims.GitHub, opts ...MintOption) (string, error
 		cc.Subject = GitHubSubject(c)
 		c = &cc
 	}
-	return i.mint(c, githubProfile, opts)
+	return i.Mint(c, append([]oidctest.MintOption{oidctest.Lifetime(5 * time.Minute), oidctest.NotBefore(10 * time.Minute)}, opts...)...)
 }
 
 // GitHub is a GitHub Actions provider for this issuer.
