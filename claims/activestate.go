@@ -26,7 +26,7 @@ type ActiveState struct {
 }
 
 // Provider implements Set.
-func (*ActiveState) Provider() string { return "activestate" }
+func (*ActiveState) Provider() Kind { return KindActiveState }
 
 // LookupKey implements Set: the lower-cased "organization/project".
 func (c *ActiveState) LookupKey() string {

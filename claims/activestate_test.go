@@ -26,7 +26,7 @@ func TestDecodeActiveStateFixture(t *testing.T) {
 	if diff := cmp.Diff(want, c); diff != "" {
 		t.Errorf("decoded claims (-want +got):\n%s", diff)
 	}
-	if c.Provider() != "activestate" || c.LookupKey() != "activestate-labs/pyproject-example" {
+	if c.Provider() != claims.KindActiveState || c.LookupKey() != "activestate-labs/pyproject-example" {
 		t.Errorf("Provider, LookupKey = %q, %q", c.Provider(), c.LookupKey())
 	}
 	roundTrip(t, c, claims.DecodeActiveState)

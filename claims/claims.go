@@ -17,8 +17,8 @@ import (
 
 // Set is the decoded claims of one provider's token.
 type Set interface {
-	// Provider names the provider: "github", "gitlab", "google", "activestate".
-	Provider() string
+	// Provider is the kind of provider whose schema the claims follow.
+	Provider() Kind
 	// LookupKey is the normalised workload identity publishers are indexed
 	// by, e.g. the lower-cased "owner/repo" on GitHub.
 	LookupKey() string

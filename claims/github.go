@@ -47,7 +47,7 @@ type GitHub struct {
 }
 
 // Provider implements Set.
-func (*GitHub) Provider() string { return "github" }
+func (*GitHub) Provider() Kind { return KindGitHub }
 
 // LookupKey implements Set: the lower-cased repository.
 func (c *GitHub) LookupKey() string { return strings.ToLower(c.Repository) }

@@ -87,7 +87,7 @@ func TestDecodeGitHubFixture(t *testing.T) {
 	if diff := cmp.Diff(want(), c); diff != "" {
 		t.Errorf("decoded claims (-want +got):\n%s", diff)
 	}
-	if c.Provider() != "github" || c.LookupKey() != "haitch/jwtinspector" {
+	if c.Provider() != claims.KindGitHub || c.LookupKey() != "haitch/jwtinspector" {
 		t.Errorf("Provider, LookupKey = %q, %q", c.Provider(), c.LookupKey())
 	}
 }

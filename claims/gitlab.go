@@ -70,7 +70,7 @@ type GitLabIdentity struct {
 }
 
 // Provider implements Set.
-func (*GitLab) Provider() string { return "gitlab" }
+func (*GitLab) Provider() Kind { return KindGitLab }
 
 // LookupKey implements Set: the lower-cased project_path.
 func (c *GitLab) LookupKey() string { return strings.ToLower(c.ProjectPath) }

@@ -70,7 +70,7 @@ func TestDecodeGitLabFixture(t *testing.T) {
 	if diff := cmp.Diff(gitlabWant(), c, cmpopts.EquateEmpty()); diff != "" {
 		t.Errorf("decoded claims (-want +got):\n%s", diff)
 	}
-	if c.Provider() != "gitlab" || c.LookupKey() != "octocat/hello-world" {
+	if c.Provider() != claims.KindGitLab || c.LookupKey() != "octocat/hello-world" {
 		t.Errorf("Provider, LookupKey = %q, %q", c.Provider(), c.LookupKey())
 	}
 }

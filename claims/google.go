@@ -46,7 +46,7 @@ type ComputeEngine struct {
 }
 
 // Provider implements Set.
-func (*Google) Provider() string { return "google" }
+func (*Google) Provider() Kind { return KindGoogle }
 
 // LookupKey implements Set: the email, as sent (Google's are lower case).
 func (c *Google) LookupKey() string { return c.Email }

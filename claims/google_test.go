@@ -26,7 +26,7 @@ func TestDecodeGoogleFixture(t *testing.T) {
 	if diff := cmp.Diff(want, c, cmpopts.IgnoreUnexported(claims.Google{})); diff != "" {
 		t.Errorf("decoded claims (-want +got):\n%s", diff)
 	}
-	if c.Provider() != "google" || c.LookupKey() != want.Email {
+	if c.Provider() != claims.KindGoogle || c.LookupKey() != want.Email {
 		t.Errorf("Provider, LookupKey = %q, %q", c.Provider(), c.LookupKey())
 	}
 	roundTrip(t, c, claims.DecodeGoogle, cmpopts.IgnoreUnexported(claims.Google{}))

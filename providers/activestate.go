@@ -14,7 +14,7 @@ var ActiveState = NewActiveState(oidc.Issuer{URL: ActiveStateIssuer})
 // NewActiveState returns an ActiveState provider for another issuer
 // description (a test issuer, pinned keys). Algorithms default to RS256.
 func NewActiveState(iss oidc.Issuer) Provider {
-	return &provider{name: "activestate", issuer: rs256(iss), decode: decodeActiveState}
+	return &provider{kind: claims.KindActiveState, issuer: rs256(iss), decode: decodeActiveState}
 }
 
 func decodeActiveState(payload string) (claims.Set, error) {

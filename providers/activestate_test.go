@@ -11,6 +11,6 @@ import (
 func TestActiveStateProvider(t *testing.T) {
 	good := `{"sub":"org:o:project:p","organization":"o","project":"p","actor_id":"u","builder":"pypi-publisher"}`
 	bad := `{"sub":"org:o:project:p","organization":"o","project":"p","actor_id":"u"}`
-	checkProvider(t, providers.ActiveState, "activestate", oidc.Issuer{
+	checkProvider(t, providers.ActiveState, claims.KindActiveState, oidc.Issuer{
 		URL: "https://platform.activestate.com/api/v1/oauth/oidc", Algorithms: []string{"RS256"}}, good, bad, claims.ErrMissing)
 }

@@ -19,7 +19,7 @@ var GitHubActions = NewGitHub(oidc.Issuer{URL: GitHubIssuer})
 // or GitHub Enterprise Server issuer, or a test issuer. Keys are found by
 // discovery unless iss.JWKSURL pins them; algorithms default to RS256.
 func NewGitHub(iss oidc.Issuer) Provider {
-	return &provider{name: "github", issuer: rs256(iss), decode: decodeGitHub}
+	return &provider{kind: claims.KindGitHub, issuer: rs256(iss), decode: decodeGitHub}
 }
 
 // GitHubEnterpriseIssuer is the issuer of an enterprise that customised its

@@ -3,6 +3,7 @@ package providers_test
 import (
 	"testing"
 
+	"github.com/trustpub/trustpub/claims"
 	"github.com/trustpub/trustpub/providers"
 )
 
@@ -27,8 +28,8 @@ func TestGitHubIssuers(t *testing.T) {
 			continue
 		}
 		iss := p.Issuer()
-		if p.Name() != "github" || iss.URL != tt.want || iss.JWKSURL != "" || len(iss.Algorithms) != 1 || iss.Algorithms[0] != "RS256" || len(iss.Aliases) != 0 {
-			t.Errorf("%s: %s %+v, want github at %s, discovery, RS256 only", tt.name, p.Name(), iss, tt.want)
+		if p.Kind() != claims.KindGitHub || iss.URL != tt.want || iss.JWKSURL != "" || len(iss.Algorithms) != 1 || iss.Algorithms[0] != "RS256" || len(iss.Aliases) != 0 {
+			t.Errorf("%s: %s %+v, want github at %s, discovery, RS256 only", tt.name, p.Kind(), iss, tt.want)
 		}
 	}
 

@@ -20,7 +20,7 @@ var GitLabCom = NewGitLab(oidc.Issuer{URL: GitLabIssuer})
 // its own trust domain, or a test issuer. Keys are found by discovery unless
 // iss.JWKSURL pins them; algorithms default to RS256.
 func NewGitLab(iss oidc.Issuer) Provider {
-	return &provider{name: "gitlab", issuer: rs256(iss), decode: decodeGitLab}
+	return &provider{kind: claims.KindGitLab, issuer: rs256(iss), decode: decodeGitLab}
 }
 
 func decodeGitLab(payload string) (claims.Set, error) {

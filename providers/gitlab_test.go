@@ -11,18 +11,18 @@ import (
 	"github.com/trustpub/trustpub/providers"
 )
 
-// checkProvider holds a provider to its name and issuer, and its Decode to
+// checkProvider holds a provider to its kind and issuer, and its Decode to
 // the claims package's typed results.
-func checkProvider(t *testing.T, p providers.Provider, name string, iss oidc.Issuer, good, bad string, class error) {
+func checkProvider(t *testing.T, p providers.Provider, kind claims.Kind, iss oidc.Issuer, good, bad string, class error) {
 	t.Helper()
-	if p.Name() != name {
-		t.Errorf("Name = %q, want %q", p.Name(), name)
+	if p.Kind() != kind {
+		t.Errorf("Kind = %q, want %q", p.Kind(), kind)
 	}
 	if diff := cmp.Diff(iss, p.Issuer()); diff != "" {
 		t.Errorf("Issuer (-want +got):\n%s", diff)
 	}
 	set, err := p.Decode(&oidc.Token{Payload: good})
-	if err != nil || set == nil || set.Provider() != name {
+	if err != nil || set == nil || set.Provider() != kind {
 		t.Errorf("Decode(good) = %v, %v", set, err)
 	}
 	set, err = p.Decode(&oidc.Token{Payload: bad})
@@ -36,8 +36,8 @@ func TestGitLabProviders(t *testing.T) {
 		"ref_type":"branch","ref_path":"refs/heads/main","sha":"abc","runner_id":5}`
 	bad := `{"project_path":"g/p","runner_id":"5"}`
 	rs256 := []string{"RS256"}
-	checkProvider(t, providers.GitLabCom, "gitlab", oidc.Issuer{URL: "https://gitlab.com", Algorithms: rs256}, good, bad, claims.ErrType)
+	checkProvider(t, providers.GitLabCom, claims.KindGitLab, oidc.Issuer{URL: "https://gitlab.com", Algorithms: rs256}, good, bad, claims.ErrType)
 	self := providers.NewGitLab(oidc.Issuer{URL: "https://gitlab.example.com", JWKSURL: "https://gitlab.example.com/oauth/discovery/keys"})
-	checkProvider(t, self, "gitlab", oidc.Issuer{URL: "https://gitlab.example.com",
+	checkProvider(t, self, claims.KindGitLab, oidc.Issuer{URL: "https://gitlab.example.com",
 		JWKSURL: "https://gitlab.example.com/oauth/discovery/keys", Algorithms: rs256}, good, bad, claims.ErrType)
 }

@@ -20,7 +20,7 @@ var Google = NewGoogle(oidc.Issuer{URL: GoogleIssuer, Aliases: []string{GoogleLe
 // NewGoogle returns a Google provider for another issuer description: a
 // test issuer, or Google's with pinned keys. Algorithms default to RS256.
 func NewGoogle(iss oidc.Issuer) Provider {
-	return &provider{name: "google", issuer: rs256(iss), decode: decodeGoogle}
+	return &provider{kind: claims.KindGoogle, issuer: rs256(iss), decode: decodeGoogle}
 }
 
 func decodeGoogle(payload string) (claims.Set, error) {

@@ -11,6 +11,6 @@ import (
 func TestGoogleProvider(t *testing.T) {
 	good := `{"sub":"1","email":"a@p.iam.gserviceaccount.com","email_verified":true}`
 	bad := `{"sub":"1","email":"a@p.iam.gserviceaccount.com","email_verified":"true"}`
-	checkProvider(t, providers.Google, "google", oidc.Issuer{URL: "https://accounts.google.com",
+	checkProvider(t, providers.Google, claims.KindGoogle, oidc.Issuer{URL: "https://accounts.google.com",
 		Aliases: []string{"accounts.google.com"}, Algorithms: []string{"RS256"}}, good, bad, claims.ErrType)
 }

@@ -14,8 +14,9 @@ import (
 
 // Provider is one issuer of CI tokens.
 type Provider interface {
-	// Name is the provider's kind: "github", "gitlab", "google", "activestate".
-	Name() string
+	// Kind is the provider's kind: the schema of the claims Decode returns,
+	// and the kind of the policies that can match its tokens.
+	Kind() claims.Kind
 	// Issuer is the trust domain: exact iss value, key location, algorithms.
 	Issuer() oidc.Issuer
 	// Decode turns a verified token into the provider's validated claims.
@@ -24,12 +25,12 @@ type Provider interface {
 
 // provider is the common shape of the providers in this package.
 type provider struct {
-	name   string
+	kind   claims.Kind
 	issuer oidc.Issuer
 	decode func(payload string) (claims.Set, error)
 }
 
-func (p *provider) Name() string        { return p.name }
+func (p *provider) Kind() claims.Kind   { return p.kind }
 func (p *provider) Issuer() oidc.Issuer { return p.issuer }
 func (p *provider) Decode(t *oidc.Token) (claims.Set, error) {
 	return p.decode(t.Payload)

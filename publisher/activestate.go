@@ -31,7 +31,7 @@ type ActiveState struct {
 }
 
 // Provider implements Policy.
-func (*ActiveState) Provider() string { return "activestate" }
+func (*ActiveState) Provider() claims.Kind { return claims.KindActiveState }
 
 // Issuer implements Policy.
 func (p *ActiveState) Issuer() string {
@@ -51,15 +51,15 @@ func (p *ActiveState) LookupKey() string {
 func (p *ActiveState) Validate() error {
 	switch {
 	case p.IssuerURL != "" && !ident.IssuerURL(p.IssuerURL):
-		return policyError("activestate", "issuer", "%q is not an https URL without a trailing slash, query or fragment", p.IssuerURL)
+		return policyError(claims.KindActiveState, "issuer", "%q is not an https URL without a trailing slash, query or fragment", p.IssuerURL)
 	case !activestateName(p.Organization):
-		return policyError("activestate", "organization", "%q is not an organization name (no ':', '/', spaces or control characters)", p.Organization)
+		return policyError(claims.KindActiveState, "organization", "%q is not an organization name (no ':', '/', spaces or control characters)", p.Organization)
 	case !activestateName(p.Project):
-		return policyError("activestate", "project", "%q is not a project name (no ':', '/', spaces or control characters)", p.Project)
+		return policyError(claims.KindActiveState, "project", "%q is not a project name (no ':', '/', spaces or control characters)", p.Project)
 	case !activestateUUID(p.ActorID):
-		return policyError("activestate", "actor_id", "%q is not the user's id (a UUID)", p.ActorID)
+		return policyError(claims.KindActiveState, "actor_id", "%q is not the user's id (a UUID)", p.ActorID)
 	case !activestateName(p.Builder):
-		return policyError("activestate", "builder", "%q is not a builder name (e.g. pypi-publisher)", p.Builder)
+		return policyError(claims.KindActiveState, "builder", "%q is not a builder name (e.g. pypi-publisher)", p.Builder)
 	}
 	return nil
 }
@@ -68,7 +68,7 @@ func (p *ActiveState) Validate() error {
 func (p *ActiveState) Check(set claims.Set) []Mismatch {
 	c, ok := set.(*claims.ActiveState)
 	if !ok || c == nil {
-		return []Mismatch{wrongProvider("an ActiveState token", set)}
+		return []Mismatch{wrongProvider(claims.KindActiveState, set)}
 	}
 	var miss []Mismatch
 	add := func(rule, claim, want, got string) {

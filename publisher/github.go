@@ -71,7 +71,7 @@ type GitHub struct {
 var refusedEvents = map[string]bool{"pull_request_target": true, "workflow_run": true}
 
 // Provider implements Policy.
-func (*GitHub) Provider() string { return "github" }
+func (*GitHub) Provider() claims.Kind { return claims.KindGitHub }
 
 // Issuer implements Policy.
 func (p *GitHub) Issuer() string {
@@ -89,30 +89,30 @@ func (p *GitHub) LookupKey() string { return strings.ToLower(p.Owner + "/" + p.R
 func (p *GitHub) Validate() error {
 	switch {
 	case p.IssuerURL != "" && !ident.IssuerURL(p.IssuerURL):
-		return policyError("github", "issuer", "%q is not an https issuer URL (lower-case host, no query, fragment or trailing slash)", p.IssuerURL)
+		return policyError(claims.KindGitHub, "issuer", "%q is not an https issuer URL (lower-case host, no query, fragment or trailing slash)", p.IssuerURL)
 	case !ident.Name(p.Owner, 100):
-		return policyError("github", "owner", "%q is not a GitHub login", p.Owner)
+		return policyError(claims.KindGitHub, "owner", "%q is not a GitHub login", p.Owner)
 	case !ident.ID(p.OwnerID):
-		return policyError("github", "owner_id", "%q is not a numeric id (repository_owner_id)", p.OwnerID)
+		return policyError(claims.KindGitHub, "owner_id", "%q is not a numeric id (repository_owner_id)", p.OwnerID)
 	case !ident.Name(p.Repository, 100):
-		return policyError("github", "repository", "%q is not a repository name (without the owner)", p.Repository)
+		return policyError(claims.KindGitHub, "repository", "%q is not a repository name (without the owner)", p.Repository)
 	case !isWorkflowFile(p.Workflow):
-		return policyError("github", "workflow", "%q is not a file name in .github/workflows ending in .yml or .yaml", p.Workflow)
+		return policyError(claims.KindGitHub, "workflow", "%q is not a file name in .github/workflows ending in .yml or .yaml", p.Workflow)
 	case len(p.Environment) > 255 || strings.TrimSpace(p.Environment) != p.Environment || ident.HasControl(p.Environment):
-		return policyError("github", "environment", "%q is not an environment name", p.Environment)
+		return policyError(claims.KindGitHub, "environment", "%q is not an environment name", p.Environment)
 	case p.RepositoryID != "" && !ident.ID(p.RepositoryID):
-		return policyError("github", "repository_id", "%q is not a numeric id (repository_id)", p.RepositoryID)
+		return policyError(claims.KindGitHub, "repository_id", "%q is not a numeric id (repository_id)", p.RepositoryID)
 	case p.Refs != nil && len(p.Refs) == 0:
-		return policyError("github", "refs", "an empty list would allow no ref; omit it to allow every ref")
+		return policyError(claims.KindGitHub, "refs", "an empty list would allow no ref; omit it to allow every ref")
 	}
 	for _, r := range p.Refs {
 		if r.String() == "" {
-			return policyError("github", "refs", "a pattern is empty; build patterns with ParseRefPattern")
+			return policyError(claims.KindGitHub, "refs", "a pattern is empty; build patterns with ParseRefPattern")
 		}
 	}
 	if p.ReusableWorkflow != "" {
 		if _, _, _, ok := parseReusable(p.ReusableWorkflow); !ok {
-			return policyError("github", "reusable_workflow",
+			return policyError(claims.KindGitHub, "reusable_workflow",
 				"%q is not <owner>/<repo>/.github/workflows/<file>, optionally followed by @refs/… or @<40-hex commit sha>", p.ReusableWorkflow)
 		}
 	}
@@ -124,13 +124,7 @@ func (p *GitHub) Validate() error {
 func (p *GitHub) Check(set claims.Set) []Mismatch {
 	c, ok := set.(*claims.GitHub)
 	if !ok || c == nil {
-		got := "another provider's token"
-		if ok {
-			got = "no claims"
-		} else if set != nil {
-			got = set.Provider()
-		}
-		return []Mismatch{{Rule: "provider", Claim: "iss", Want: "a GitHub Actions token", Got: got}}
+		return []Mismatch{wrongProvider(claims.KindGitHub, set)}
 	}
 	var miss []Mismatch
 	add := func(rule, claim, want, got string) {

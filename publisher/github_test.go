@@ -285,12 +285,12 @@ func TestGitHubCheck(t *testing.T) {
 // ghOtherSet is a claims set of another provider.
 type ghOtherSet struct{}
 
-func (ghOtherSet) Provider() string  { return "gitlab" }
-func (ghOtherSet) LookupKey() string { return "octo-org/hello" }
-func (ghOtherSet) Validate() error   { return nil }
+func (ghOtherSet) Provider() claims.Kind { return claims.KindGitLab }
+func (ghOtherSet) LookupKey() string     { return "octo-org/hello" }
+func (ghOtherSet) Validate() error       { return nil }
 
 func TestGitHubCheckOtherProvider(t *testing.T) {
-	want := []publisher.Mismatch{{Rule: "provider", Claim: "iss", Want: "a GitHub Actions token", Got: "gitlab"}}
+	want := []publisher.Mismatch{{Rule: "provider", Claim: "iss", Want: "github", Got: "gitlab"}}
 	if diff := cmp.Diff(want, ghMinimal().Check(ghOtherSet{})); diff != "" {
 		t.Error(diff)
 	}

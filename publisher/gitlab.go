@@ -50,7 +50,7 @@ type GitLab struct {
 }
 
 // Provider implements Policy.
-func (*GitLab) Provider() string { return "gitlab" }
+func (*GitLab) Provider() claims.Kind { return claims.KindGitLab }
 
 // Issuer implements Policy.
 func (p *GitLab) Issuer() string {
@@ -68,26 +68,26 @@ func (p *GitLab) Validate() error {
 	nsDepth := strings.Count(p.Namespace, "/") + 1
 	switch {
 	case p.IssuerURL != "" && !ident.IssuerURL(p.IssuerURL):
-		return policyError("gitlab", "issuer", "%q is not an https URL without a trailing slash, query or fragment", p.IssuerURL)
+		return policyError(claims.KindGitLab, "issuer", "%q is not an https URL without a trailing slash, query or fragment", p.IssuerURL)
 	case nsDepth > 20 || !gitlabSegments(p.Namespace, true):
-		return policyError("gitlab", "namespace", "%q is not a GitLab group or user path (group/subgroup)", p.Namespace)
+		return policyError(claims.KindGitLab, "namespace", "%q is not a GitLab group or user path (group/subgroup)", p.Namespace)
 	case !gitlabSegments(p.Project, false):
-		return policyError("gitlab", "project", "%q is not a project path (without the namespace)", p.Project)
+		return policyError(claims.KindGitLab, "project", "%q is not a project path (without the namespace)", p.Project)
 	case !gitlabCIConfigPath(p.CIConfigPath):
-		return policyError("gitlab", "ci_config_path", "%q is not a relative path to a .yml or .yaml file in the repository", p.CIConfigPath)
+		return policyError(claims.KindGitLab, "ci_config_path", "%q is not a relative path to a .yml or .yaml file in the repository", p.CIConfigPath)
 	case len(p.Environment) > 255 || strings.TrimSpace(p.Environment) != p.Environment || ident.HasControl(p.Environment):
-		return policyError("gitlab", "environment", "%q is not an environment name", p.Environment)
+		return policyError(claims.KindGitLab, "environment", "%q is not an environment name", p.Environment)
 	case p.NamespaceID != "" && !ident.ID(p.NamespaceID):
-		return policyError("gitlab", "namespace_id", "%q is not a numeric id (namespace_id)", p.NamespaceID)
+		return policyError(claims.KindGitLab, "namespace_id", "%q is not a numeric id (namespace_id)", p.NamespaceID)
 	case p.ProjectID != "" && !ident.ID(p.ProjectID):
-		return policyError("gitlab", "project_id", "%q is not a numeric id (project_id)", p.ProjectID)
+		return policyError(claims.KindGitLab, "project_id", "%q is not a numeric id (project_id)", p.ProjectID)
 	}
 	if p.Refs != nil && len(p.Refs) == 0 {
-		return policyError("gitlab", "refs", "an empty list would allow no ref; omit it to allow any")
+		return policyError(claims.KindGitLab, "refs", "an empty list would allow no ref; omit it to allow any")
 	}
 	for i, r := range p.Refs {
 		if r.String() == "" {
-			return policyError("gitlab", "refs", "pattern %d is empty; build patterns with ParseRefPattern", i)
+			return policyError(claims.KindGitLab, "refs", "pattern %d is empty; build patterns with ParseRefPattern", i)
 		}
 	}
 	return nil
@@ -97,7 +97,7 @@ func (p *GitLab) Validate() error {
 func (p *GitLab) Check(set claims.Set) []Mismatch {
 	c, ok := set.(*claims.GitLab)
 	if !ok || c == nil {
-		return []Mismatch{wrongProvider("a GitLab CI/CD token", set)}
+		return []Mismatch{wrongProvider(claims.KindGitLab, set)}
 	}
 	var miss []Mismatch
 	add := func(rule, claim, want, got string) {

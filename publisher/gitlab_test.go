@@ -243,7 +243,7 @@ func TestGitLabCheck(t *testing.T) {
 }
 
 func TestGitLabCheckOtherProvider(t *testing.T) {
-	want := []publisher.Mismatch{{Rule: "provider", Claim: "iss", Want: "a GitLab CI/CD token", Got: "github token"}}
+	want := []publisher.Mismatch{{Rule: "provider", Claim: "iss", Want: "gitlab", Got: "github"}}
 	if diff := cmp.Diff(want, glPolicy().Check(providertest.GitHubClaims())); diff != "" {
 		t.Error(diff)
 	}
@@ -385,7 +385,7 @@ func TestGitLabVerify(t *testing.T) {
 			t.Fatalf("%s: Verify = %v", iss.URL(), err)
 		}
 		want := map[*providertest.Issuer]string{e.a: "on-a", e.b: "on-b"}[iss]
-		if len(res.Publishers) != 1 || res.Publishers[0].ID != want || res.Provider.Name() != "gitlab" {
+		if len(res.Publishers) != 1 || res.Publishers[0].ID != want || res.Provider.Kind() != claims.KindGitLab {
 			t.Errorf("%s: matched %v, want only %s", iss.URL(), res.Publishers, want)
 		}
 		if c, ok := res.Claims.(*claims.GitLab); !ok || c.RunnerID != 12270840 || !res.Token.NotBefore.Equal(res.Token.IssuedAt.Add(-5e9)) {

@@ -28,7 +28,7 @@ type Google struct {
 }
 
 // Provider implements Policy.
-func (*Google) Provider() string { return "google" }
+func (*Google) Provider() claims.Kind { return claims.KindGoogle }
 
 // Issuer implements Policy.
 func (p *Google) Issuer() string {
@@ -45,11 +45,11 @@ func (p *Google) LookupKey() string { return p.Email }
 func (p *Google) Validate() error {
 	switch {
 	case p.IssuerURL != "" && !ident.IssuerURL(p.IssuerURL):
-		return policyError("google", "issuer", "%q is not an https URL without a trailing slash, query or fragment", p.IssuerURL)
+		return policyError(claims.KindGoogle, "issuer", "%q is not an https URL without a trailing slash, query or fragment", p.IssuerURL)
 	case !googleEmail(p.Email):
-		return policyError("google", "email", "%q is not a service account email (name@domain, lower case)", p.Email)
+		return policyError(claims.KindGoogle, "email", "%q is not a service account email (name@domain, lower case)", p.Email)
 	case p.Subject != "" && !googleSubject(p.Subject):
-		return policyError("google", "subject", "%q is not a numeric account id (sub)", p.Subject)
+		return policyError(claims.KindGoogle, "subject", "%q is not a numeric account id (sub)", p.Subject)
 	}
 	return nil
 }
@@ -58,7 +58,7 @@ func (p *Google) Validate() error {
 func (p *Google) Check(set claims.Set) []Mismatch {
 	c, ok := set.(*claims.Google)
 	if !ok || c == nil {
-		return []Mismatch{wrongProvider("a Google Cloud token", set)}
+		return []Mismatch{wrongProvider(claims.KindGoogle, set)}
 	}
 	var miss []Mismatch
 	if c.Email != p.Email {

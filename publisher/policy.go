@@ -20,8 +20,9 @@ import (
 // Policy is a trusted publisher: the CI workflow identity allowed to
 // publish. Each provider has its own policy type (GitHub, …).
 type Policy interface {
-	// Provider names the provider kind the policy is for, e.g. "github".
-	Provider() string
+	// Provider is the kind of provider the policy is for: it can match only
+	// tokens of a provider of this kind.
+	Provider() claims.Kind
 	// Issuer is the one issuer whose tokens the policy can match.
 	Issuer() string
 	// LookupKey is the workload the policy is indexed by; it equals
@@ -44,16 +45,16 @@ type Registered struct {
 // {"id": "…", "provider": "github", "policy": {…}}.
 type registeredJSON struct {
 	ID       string          `json:"id"`
-	Provider string          `json:"provider"`
+	Provider claims.Kind     `json:"provider"`
 	Policy   json.RawMessage `json:"policy"`
 }
 
 // policyKinds creates an empty policy of each provider kind.
-var policyKinds = map[string]func() Policy{
-	"github":      func() Policy { return new(GitHub) },
-	"gitlab":      func() Policy { return new(GitLab) },
-	"google":      func() Policy { return new(Google) },
-	"activestate": func() Policy { return new(ActiveState) },
+var policyKinds = map[claims.Kind]func() Policy{
+	claims.KindGitHub:      func() Policy { return new(GitHub) },
+	claims.KindGitLab:      func() Policy { return new(GitLab) },
+	claims.KindGoogle:      func() Policy { return new(Google) },
+	claims.KindActiveState: func() Policy { return new(ActiveState) },
 }
 
 // MarshalJSON writes the configuration-file form.
@@ -160,15 +161,20 @@ func fieldNames(t reflect.Type) map[string]bool {
 }
 
 // policyError builds an ErrPolicy error naming the field.
-func policyError(kind, field, format string, args ...any) error {
+func policyError(kind claims.Kind, field, format string, args ...any) error {
 	return fmt.Errorf("%w: %s %s: %s", ErrPolicy, kind, field, fmt.Sprintf(format, args...))
 }
 
-// wrongProvider is the mismatch of a token of another provider, or none.
-func wrongProvider(want string, set claims.Set) Mismatch {
-	got := "no claims"
-	if set != nil && !nilness.Is(set) {
-		got = set.Provider() + " token"
+// wrongProvider is the mismatch of claims that are not the policy's kind,
+// or none, worded alike for every policy: Want and Got are provider kinds,
+// as a configuration file's "provider" names them.
+func wrongProvider(want claims.Kind, set claims.Set) Mismatch {
+	m := Mismatch{Rule: "provider", Claim: "iss", Want: string(want), Got: "no claims"}
+	if !nilness.Is(set) {
+		m.Got = string(set.Provider())
+		if set.Provider() == want { // the right kind, but not this package's claims type
+			m.Got += fmt.Sprintf(" claims of type %T", set)
+		}
 	}
-	return Mismatch{Rule: "provider", Claim: "iss", Want: want, Got: got}
+	return m
 }

@@ -4,11 +4,14 @@ import (
 	"encoding/json"
 	"errors"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/trustpub/trustpub/claims"
+	"github.com/trustpub/trustpub/providers/providertest"
 	"github.com/trustpub/trustpub/publisher"
 )
 
@@ -137,5 +140,44 @@ func wantPolicyField(t *testing.T, err error, kind, field string) {
 	}
 	if !errors.Is(err, publisher.ErrPolicy) || !strings.Contains(err.Error(), kind+" "+field+":") {
 		t.Fatalf("Validate = %v, want ErrPolicy naming %s %s", err, kind, field)
+	}
+}
+
+// sameKindSet claims to be GitHub's but is not *claims.GitHub.
+type sameKindSet struct{ ghOtherSet }
+
+func (sameKindSet) Provider() claims.Kind { return claims.KindGitHub }
+
+// TestCheckOtherKind: every policy words claims of another provider kind the
+// same way, naming both kinds as a configuration file's "provider" does.
+func TestCheckOtherKind(t *testing.T) {
+	sets := map[claims.Kind]claims.Set{
+		claims.KindGitHub:      providertest.GitHubClaims(),
+		claims.KindGitLab:      providertest.GitLabClaims(),
+		claims.KindGoogle:      providertest.GoogleClaims(),
+		claims.KindActiveState: providertest.ActiveStateClaims(),
+	}
+	for _, p := range []publisher.Policy{ghMinimal(), glPolicy(), googPolicy(), asPolicy()} {
+		for kind, set := range sets {
+			got := p.Check(set)
+			if kind == p.Provider() {
+				if slices.ContainsFunc(got, func(m publisher.Mismatch) bool { return m.Rule == "provider" }) {
+					t.Errorf("%s policy refuses its own kind: %v", p.Provider(), got)
+				}
+				continue
+			}
+			want := []publisher.Mismatch{{Rule: "provider", Claim: "iss", Want: string(p.Provider()), Got: string(kind)}}
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("%s policy, %s claims (-want +got):\n%s", p.Provider(), kind, diff)
+			}
+		}
+		want := []publisher.Mismatch{{Rule: "provider", Claim: "iss", Want: string(p.Provider()), Got: "no claims"}}
+		if diff := cmp.Diff(want, p.Check(nil)); diff != "" {
+			t.Errorf("%s policy, nil claims (-want +got):\n%s", p.Provider(), diff)
+		}
+	}
+	got := ghMinimal().Check(sameKindSet{})
+	if len(got) != 1 || got[0].Got != "github claims of type publisher_test.sameKindSet" {
+		t.Errorf("GitHub policy, foreign GitHub claims type: %v", got)
 	}
 }

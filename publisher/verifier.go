@@ -159,8 +159,8 @@ func (v *Verifier) Verify(ctx context.Context, raw string) (*Result, error) {
 	case err != nil:
 	case nilness.Is(set):
 		err = errors.New("the provider decoded no claims")
-	case set.Provider() != prov.Name():
-		err = fmt.Errorf("provider %s decoded %s claims", prov.Name(), set.Provider())
+	case set.Provider() != prov.Kind():
+		err = fmt.Errorf("provider %s decoded %s claims", prov.Kind(), set.Provider())
 	}
 	if err == nil {
 		err = set.Validate() // whatever the provider's Decode did
@@ -178,7 +178,7 @@ func (v *Verifier) Verify(ctx context.Context, raw string) (*Result, error) {
 	for _, r := range cands {
 		// A store that ignores the issuer or key, or hands back an empty
 		// row, must not widen trust: such entries are not candidates.
-		if nilness.Is(r.Policy) || r.Policy.Issuer() != issuer || r.Policy.Provider() != prov.Name() ||
+		if nilness.Is(r.Policy) || r.Policy.Issuer() != issuer || r.Policy.Provider() != prov.Kind() ||
 			r.Policy.LookupKey() != key {
 			continue
 		}

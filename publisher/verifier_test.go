@@ -165,7 +165,7 @@ func TestVerifyAcceptsEveryMatchingPublisher(t *testing.T) {
 		res.Token.ID == "" || res.Token.Payload == "" {
 		t.Errorf("token = %+v", res.Token)
 	}
-	if res.Provider == nil || res.Provider.Name() != "github" || res.Provider.Issuer().URL != k.iss.URL() {
+	if res.Provider == nil || res.Provider.Kind() != claims.KindGitHub || res.Provider.Issuer().URL != k.iss.URL() {
 		t.Errorf("provider = %v", res.Provider)
 	}
 	if k.replay.count() != 1 {
@@ -353,7 +353,7 @@ func TestVerifyStoreFailureFailsClosed(t *testing.T) {
 // a token must never be checked against it.
 type acceptAll struct{ issuer, key string }
 
-func (acceptAll) Provider() string                      { return "gitlab" }
+func (acceptAll) Provider() claims.Kind                 { return claims.KindGitLab }
 func (p acceptAll) Issuer() string                      { return p.issuer }
 func (p acceptAll) LookupKey() string                   { return p.key }
 func (acceptAll) Check(claims.Set) []publisher.Mismatch { return nil }
@@ -574,7 +574,7 @@ func (p lenientProvider) Decode(*oidc.Token) (claims.Set, error) { return p.set,
 // otherSet is the claims of another provider kind.
 type otherSet struct{ claims.GitHub }
 
-func (otherSet) Provider() string { return "gitlab" }
+func (otherSet) Provider() claims.Kind { return claims.KindGitLab }
 
 // TestVerifyDistrustsTheProvider checks the claims a provider decoded
 // again: no claims, unvalidated claims and claims of another kind are
