@@ -72,7 +72,9 @@ func (r Registered) MarshalJSON() ([]byte, error) {
 // UnmarshalJSON reads the configuration-file form and validates the policy.
 // It is stricter than encoding/json: unknown fields, fields spelt in
 // another case and duplicate keys are errors, since a misspelt or repeated
-// rule must not silently vanish or override another.
+// rule must not silently vanish or override another. A policy field given
+// as "" or null is an error too: a field left out sets no rule, but an
+// empty value (a template's unfilled blank) must not pass for one.
 func (r *Registered) UnmarshalJSON(data []byte) error {
 	var j registeredJSON
 	if err := strictJSON(data, &j); err != nil {
@@ -84,6 +86,9 @@ func (r *Registered) UnmarshalJSON(data []byte) error {
 	}
 	p := kind()
 	if err := strictJSON(j.Policy, p); err != nil {
+		return fmt.Errorf("%w: publisher %q: %v", ErrPolicy, j.ID, err)
+	}
+	if err := explicitEmpty(j.Policy); err != nil {
 		return fmt.Errorf("%w: publisher %q: %v", ErrPolicy, j.ID, err)
 	}
 	reg := Registered{ID: j.ID, Policy: p}
@@ -130,6 +135,17 @@ func strictJSON(data []byte, v any) error {
 	d := json.NewDecoder(bytes.NewReader(data))
 	d.DisallowUnknownFields()
 	return d.Decode(v)
+}
+
+// explicitEmpty refuses a member of the JSON object data given as "" or
+// null.
+func explicitEmpty(data []byte) error {
+	return jsonobj.Each(string(data), func(key string, v jsonobj.Value) error {
+		if v.Kind == jsonobj.Null || v.Kind == jsonobj.String && v.Raw == `""` {
+			return fmt.Errorf("field %q is %s: give it a value, or leave an optional field out to set no rule", key, v.Raw)
+		}
+		return nil
+	})
 }
 
 // fieldNames lists the JSON names of a struct's fields, or nil for a type

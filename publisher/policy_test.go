@@ -66,6 +66,17 @@ func TestRegisteredJSONRefused(t *testing.T) {
 		"workflow a path":       `{"id":"p","provider":"github","policy":{"owner":"octo-org","owner_id":"9919","repository":"hello","workflow":".github/workflows/release.yml"}}`,
 		"repository with owner": `{"id":"p","provider":"github","policy":{"owner":"octo-org","owner_id":"9919","repository":"octo-org/hello","workflow":"release.yml"}}`,
 		"not an object":         `["p"]`,
+		// Left out, an optional field sets no rule; given empty, it is an error.
+		"empty environment":     `{"id":"p","provider":"github","policy":{` + pol + `,"environment":""}}`,
+		"null environment":      `{"id":"p","provider":"github","policy":{` + pol + `,"environment":null}}`,
+		"empty issuer":          `{"id":"p","provider":"github","policy":{"issuer":"",` + pol + `}}`,
+		"empty reusable":        `{"id":"p","provider":"github","policy":{` + pol + `,"reusable_workflow":""}}`,
+		"null refs":             `{"id":"p","provider":"github","policy":{` + pol + `,"refs":null}}`,
+		"null flag":             `{"id":"p","provider":"github","policy":{` + pol + `,"require_protected_ref":null}}`,
+		"empty gitlab env":      `{"id":"p","provider":"gitlab","policy":{"namespace":"a","project":"b","ci_config_path":"x.yml","environment":""}}`,
+		"empty gitlab id":       `{"id":"p","provider":"gitlab","policy":{"namespace":"a","project":"b","ci_config_path":"x.yml","project_id":""}}`,
+		"empty google subject":  `{"id":"p","provider":"google","policy":{"email":"a@b.iam.gserviceaccount.com","subject":""}}`,
+		"empty activestate iss": `{"id":"p","provider":"activestate","policy":{"issuer":"","organization":"o","project":"p","actor_id":"7f3c9a1e-2b4d-4e8f-9a61-0c5d2e7b8f14","builder":"b"}}`,
 		"trailing data":         `{"id":"p","provider":"github","policy":{` + pol + `}} {}`,
 	} {
 		t.Run(name, func(t *testing.T) {
@@ -102,12 +113,17 @@ func TestRegisteredMarshalNoPolicy(t *testing.T) {
 }
 
 func TestPublishersFixture(t *testing.T) {
-	b, err := os.ReadFile("testdata/publishers.json")
+	f, err := os.Open("testdata/publishers.json")
 	if err != nil {
 		t.Fatal(err)
 	}
-	var got []publisher.Registered
-	if err := json.Unmarshal(b, &got); err != nil {
+	defer f.Close()
+	got, err := publisher.LoadPublishers(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tags, err := publisher.ParseRefPattern("refs/tags/v*")
+	if err != nil {
 		t.Fatal(err)
 	}
 	want := []publisher.Registered{
@@ -115,8 +131,10 @@ func TestPublishersFixture(t *testing.T) {
 			Repository: "sampleproject", Workflow: "release.yml", Environment: "pypi"}},
 		{ID: "crates:hello", Policy: &publisher.GitHub{IssuerURL: "https://token.actions.githubusercontent.com/octo-inc",
 			Owner: "Octo-Org", OwnerID: "9919", Repository: "hello", Workflow: "publish.yaml"}},
+		{ID: "npm:hello", Policy: &publisher.GitLab{Namespace: "octo-group", Project: "hello",
+			CIConfigPath: ".gitlab-ci.yml", NamespaceID: "123", Refs: []publisher.RefPattern{tags}}},
 	}
-	if diff := cmp.Diff(want, got); diff != "" {
+	if diff := cmp.Diff(want, got, cmp.Comparer(func(a, b publisher.RefPattern) bool { return a.String() == b.String() })); diff != "" {
 		t.Fatalf("fixture (-want +got):\n%s", diff)
 	}
 	s, err := publisher.NewMemoryStore(got...)
@@ -179,5 +197,22 @@ func TestCheckOtherKind(t *testing.T) {
 	got := ghMinimal().Check(sameKindSet{})
 	if len(got) != 1 || got[0].Got != "github claims of type publisher_test.sameKindSet" {
 		t.Errorf("GitHub policy, foreign GitHub claims type: %v", got)
+	}
+}
+
+func TestRegisteredJSONExplicitEmpty(t *testing.T) {
+	const pol = `"owner":"octo-org","owner_id":"9919","repository":"hello","workflow":"release.yml"`
+	var r publisher.Registered
+	err := json.Unmarshal([]byte(`{"id":"p","provider":"github","policy":{`+pol+`,"environment":""}}`), &r)
+	if !errors.Is(err, publisher.ErrPolicy) || !strings.Contains(err.Error(), `field "environment" is ""`) ||
+		!strings.Contains(err.Error(), "leave an optional field out") {
+		t.Errorf("err = %v, want ErrPolicy naming the field and saying to leave it out", err)
+	}
+	// Left out, the field sets no rule; false is a value, not an empty one.
+	if err := json.Unmarshal([]byte(`{"id":"p","provider":"github","policy":{`+pol+`,"require_protected_ref":false}}`), &r); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(&publisher.GitHub{Owner: "octo-org", OwnerID: "9919", Repository: "hello", Workflow: "release.yml"}, r.Policy); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
 	}
 }

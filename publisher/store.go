@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 )
 
@@ -91,4 +92,17 @@ func (m *MemoryStore) Lookup(_ context.Context, issuer, key string) ([]Registere
 	m.mu.RLock()
 	defer m.mu.RUnlock()
 	return slices.Clone(m.byKey[index(issuer, key)]), nil
+}
+
+// Publishers returns a copy of every registered publisher, ordered by ID:
+// for listing them, or for CheckIssuers.
+func (m *MemoryStore) Publishers() []Registered {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	all := make([]Registered, 0, len(m.ids))
+	for _, list := range m.byKey {
+		all = append(all, list...)
+	}
+	slices.SortFunc(all, func(a, b Registered) int { return strings.Compare(a.ID, b.ID) })
+	return all
 }

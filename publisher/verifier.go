@@ -64,6 +64,11 @@ type Verifier struct {
 }
 
 // New builds a Verifier once; share it between requests.
+//
+// When cfg.Publishers is a *MemoryStore, New refuses, with an
+// *UnservedError, publishers it holds whose issuer no provider of
+// cfg.Providers serves: they could never match. Other stores' rows, and
+// publishers added to a MemoryStore later, are checked with CheckIssuers.
 func New(cfg Config) (*Verifier, error) {
 	if cfg.Audience == "" {
 		return nil, errors.New("publisher: Config.Audience is required")
@@ -77,6 +82,11 @@ func New(cfg Config) (*Verifier, error) {
 	for i, p := range cfg.Providers {
 		if nilness.Is(p) {
 			return nil, fmt.Errorf("publisher: Config.Providers[%d] is nil", i)
+		}
+	}
+	if m, ok := cfg.Publishers.(*MemoryStore); ok {
+		if err := CheckIssuers(cfg.Providers, m.Publishers()...); err != nil {
+			return nil, err
 		}
 	}
 	v := &Verifier{byIssuer: make(map[string]providers.Provider), store: cfg.Publishers,
@@ -129,9 +139,10 @@ func New(cfg Config) (*Verifier, error) {
 	return v, nil
 }
 
-// Close releases the default key cache, if the verifier built one.
+// Close releases the default key cache, if the verifier built one. It is
+// safe on a nil Verifier, as Verify is, so a deferred Close never panics.
 func (v *Verifier) Close() error {
-	if v.cache != nil {
+	if v != nil && v.cache != nil {
 		return v.cache.Close()
 	}
 	return nil

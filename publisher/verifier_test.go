@@ -536,9 +536,16 @@ func TestNewBadConfig(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			cfg := good
 			edit(&cfg)
-			if v, err := publisher.New(cfg); err == nil {
+			v, err := publisher.New(cfg)
+			if err == nil {
 				v.Close()
 				t.Fatal("New accepted the configuration")
+			}
+			if v != nil {
+				t.Errorf("New returned a Verifier beside its error")
+			}
+			if err := v.Close(); err != nil { // a Close deferred too early must not panic
+				t.Errorf("Close of New's nil result: %v", err)
 			}
 			waitCacheGoroutines(t, 0)
 		})
@@ -560,6 +567,13 @@ func TestZeroVerifierDoesNotPanic(t *testing.T) {
 	}
 	if err := v.Close(); err != nil {
 		t.Error(err)
+	}
+	var nilV *publisher.Verifier
+	if _, err := nilV.Verify(context.Background(), "x.y.z"); err == nil {
+		t.Error("a nil Verifier accepted a token")
+	}
+	if err := nilV.Close(); err != nil {
+		t.Errorf("Close of a nil Verifier: %v", err)
 	}
 }
 
