@@ -18,6 +18,7 @@ func ExampleDecodeGitHub() {
 		"workflow_ref": "octo-org/hello/.github/workflows/release.yml@refs/tags/v1.0.0",
 		"job_workflow_ref": "octo-org/hello/.github/workflows/release.yml@refs/tags/v1.0.0",
 		"ref": "refs/tags/v1.0.0",
+		"sha": "8b42ec0b6b973f5465ddc4e667cee9ba26aeabb5",
 		"event_name": "push",
 		"repo_property_team": "release"
 	}`

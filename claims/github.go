@@ -100,17 +100,22 @@ func DecodeGitHub(payload string) (*GitHub, error) {
 }
 
 // Validate implements Set: the claims a publishing decision reads must be
-// present and of GitHub's form.
+// present and of GitHub's form. GitHub sends sha in every token; the
+// workflow rule compares it with workflow_ref, so it is required too.
 func (c *GitHub) Validate() error {
 	if err := require(
 		"repository", c.Repository,
 		"repository_owner", c.RepositoryOwner,
 		"repository_owner_id", c.RepositoryOwnerID,
+		"sha", c.SHA,
 		"workflow_ref", c.WorkflowRef,
 		"job_workflow_ref", c.JobWorkflowRef,
 		"event_name", c.EventName,
 	); err != nil {
 		return err
+	}
+	if !ident.CommitSHA(c.SHA) {
+		return invalid("sha", c.SHA, "not a commit sha (40 lower-case hex digits)")
 	}
 	owner, name, ok := strings.Cut(c.Repository, "/")
 	if !ok || !ident.Name(owner, 100) || !ident.Name(name, 100) {

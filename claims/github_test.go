@@ -207,7 +207,7 @@ func TestDecodeGitHubMalformed(t *testing.T) {
 
 func TestDecodeGitHubMissing(t *testing.T) {
 	for _, claim := range []string{"repository", "repository_owner", "repository_owner_id",
-		"workflow_ref", "job_workflow_ref", "event_name"} {
+		"sha", "workflow_ref", "job_workflow_ref", "event_name"} {
 		for name, payload := range map[string]string{
 			"absent": edit(t, map[string]any{claim: nil}),
 			"empty":  edit(t, map[string]any{claim: ""}),
@@ -253,6 +253,10 @@ func TestDecodeGitHubInvalid(t *testing.T) {
 		{"owner id with space", "repository_owner_id", map[string]any{"repository_owner_id": " 1167635"}},
 		{"owner id too long", "repository_owner_id", map[string]any{"repository_owner_id": strings.Repeat("9", 21)}},
 		{"repository id not numeric", "repository_id", map[string]any{"repository_id": "abc"}},
+		{"sha short", "sha", map[string]any{"sha": "8b42ec0"}},
+		{"sha upper case", "sha", map[string]any{"sha": "8B42EC0B6B973F5465DDC4E667CEE9BA26AEABB5"}},
+		{"sha not hex", "sha", map[string]any{"sha": "zb42ec0b6b973f5465ddc4e667cee9ba26aeabb5"}},
+		{"sha a ref", "sha", map[string]any{"sha": "refs/heads/main"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c, err := claims.DecodeGitHub(edit(t, tc.set))

@@ -16,7 +16,8 @@ import (
 //
 // The required fields (Owner, OwnerID, Repository, Workflow) are always
 // checked. Every other field is optional: its zero value means "not
-// required", never "anything goes" for a required rule. Rules documents each
+// required", never "anything goes" for a required rule; in JSON such a
+// field is left out, not given as "". Rules documents each
 // claim; the JSON names are the rule names a Mismatch reports.
 type GitHub struct {
 	// IssuerURL is the one issuer the policy trusts, exactly as the tokens'
@@ -96,10 +97,14 @@ func (p *GitHub) Validate() error {
 		return policyError(claims.KindGitHub, "owner_id", "%q is not a numeric id (repository_owner_id)", p.OwnerID)
 	case !ident.Name(p.Repository, 100):
 		return policyError(claims.KindGitHub, "repository", "%q is not a repository name (without the owner)", p.Repository)
+	case strings.Contains(p.Workflow, "@"):
+		return policyError(claims.KindGitHub, "workflow", "%q contains '@', which ends the file name in workflow_ref: "+
+			"a workflow file whose name contains '@' cannot be a trusted publisher", p.Workflow)
 	case !isWorkflowFile(p.Workflow):
 		return policyError(claims.KindGitHub, "workflow", "%q is not a file name in .github/workflows ending in .yml or .yaml", p.Workflow)
-	case len(p.Environment) > 255 || strings.TrimSpace(p.Environment) != p.Environment || ident.HasControl(p.Environment):
-		return policyError(claims.KindGitHub, "environment", "%q is not an environment name", p.Environment)
+	case p.Environment != "" && !ident.GitHubEnvironment(p.Environment):
+		return policyError(claims.KindGitHub, "environment", "%q is not a GitHub environment name: at most 255 characters, "+
+			"no control characters, no white space at either end", p.Environment)
 	case p.RepositoryID != "" && !ident.ID(p.RepositoryID):
 		return policyError(claims.KindGitHub, "repository_id", "%q is not a numeric id (repository_id)", p.RepositoryID)
 	case p.Refs != nil && len(p.Refs) == 0:
@@ -111,6 +116,10 @@ func (p *GitHub) Validate() error {
 		}
 	}
 	if p.ReusableWorkflow != "" {
+		if strings.Count(p.ReusableWorkflow, "@") > 1 {
+			return policyError(claims.KindGitHub, "reusable_workflow", "%q has more than one '@': the first ends the file name "+
+				"in job_workflow_ref, so a workflow file whose name contains '@' cannot be a trusted publisher", p.ReusableWorkflow)
+		}
 		if _, _, _, ok := parseReusable(p.ReusableWorkflow); !ok {
 			return policyError(claims.KindGitHub, "reusable_workflow",
 				"%q is not <owner>/<repo>/.github/workflows/<file>, optionally followed by @refs/… or @<40-hex commit sha>", p.ReusableWorkflow)
@@ -255,15 +264,7 @@ func isPin(s string) bool {
 	if r, ok := strings.CutPrefix(s, "refs/"); ok {
 		return r != "" && !hasSpaceOrControl(s)
 	}
-	if len(s) != 40 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if !(s[i] >= '0' && s[i] <= '9' || s[i] >= 'a' && s[i] <= 'f') {
-			return false
-		}
-	}
-	return true
+	return ident.CommitSHA(s)
 }
 
 // isWorkflowFile accepts a file name directly in .github/workflows.

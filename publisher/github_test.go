@@ -356,6 +356,9 @@ func TestGitHubValidate(t *testing.T) {
 		{"environment with spaces around", "environment", func(p *publisher.GitHub) { p.Environment = " pypi" }},
 		{"environment control character", "environment", func(p *publisher.GitHub) { p.Environment = "py\npi" }},
 		{"environment too long", "environment", func(p *publisher.GitHub) { p.Environment = strings.Repeat("e", 256) }},
+		{"environment 256 characters", "environment", func(p *publisher.GitHub) { p.Environment = strings.Repeat("é", 256) }},
+		{"environment Unicode control", "environment", func(p *publisher.GitHub) { p.Environment = "py\u0085pi" }},
+		{"environment invalid UTF-8", "environment", func(p *publisher.GitHub) { p.Environment = "py\xffpi" }},
 		{"repository id not numeric", "repository_id", func(p *publisher.GitHub) { p.RepositoryID = "abc" }},
 		{"empty refs list", "refs", func(p *publisher.GitHub) { p.Refs = []publisher.RefPattern{} }},
 		{"zero ref pattern", "refs", func(p *publisher.GitHub) { p.Refs = []publisher.RefPattern{{}} }},
@@ -393,6 +396,8 @@ func TestGitHubValidate(t *testing.T) {
 		func(p *publisher.GitHub) { p.IssuerURL = "https://token.actions.acme.ghe.com" },
 		func(p *publisher.GitHub) { p.IssuerURL = "https://ghe.example.com:8443/_services/token" },
 		func(p *publisher.GitHub) { p.Workflow = "release.yaml" },
+		func(p *publisher.GitHub) { p.Environment = "prod: eu/1 (main)" },
+		func(p *publisher.GitHub) { p.Environment = strings.Repeat("é", 255) },
 		func(p *publisher.GitHub) { p.OwnerID = "0" },
 		func(p *publisher.GitHub) { p.ReusableWorkflow = "O/R/.github/workflows/pub.yml@" + ghSHA },
 		func(p *publisher.GitHub) { p.ReusableWorkflow = "o/r/.github/workflows/pub.yml@refs/heads/release/v1" },
@@ -481,6 +486,28 @@ func TestGitHubJSON(t *testing.T) {
 		doc := `{"id":"x","provider":"github","policy":{"owner":"o","owner_id":"1","repository":"r","workflow":"w.yml",` + doc + `}}`
 		if err := json.Unmarshal([]byte(doc), new(publisher.Registered)); !errors.Is(err, publisher.ErrPolicy) {
 			t.Errorf("%s: Unmarshal = %v, want ErrPolicy", name, err)
+		}
+	}
+}
+
+// TestValidateWorkflowAt: a workflow or CI file whose name contains "@"
+// can never match (the provider's claim ends the path at the first "@"),
+// and the error says so rather than blaming the extension.
+func TestValidateWorkflowAt(t *testing.T) {
+	gh := ghMinimal()
+	gh.Workflow = "release@v1.yml"
+	ghReusable := ghMinimal()
+	ghReusable.ReusableWorkflow = "o/r/.github/workflows/pub@v1.yml@refs/tags/v1"
+	gl := glPolicy()
+	gl.CIConfigPath = "ci/release@v1.yml"
+	for _, tc := range []struct {
+		p     publisher.Policy
+		field string
+	}{{gh, "github workflow"}, {ghReusable, "github reusable_workflow"}, {gl, "gitlab ci_config_path"}} {
+		err := tc.p.Validate()
+		if !errors.Is(err, publisher.ErrPolicy) || !strings.Contains(err.Error(), tc.field+":") ||
+			!strings.Contains(err.Error(), "'@'") || strings.Contains(err.Error(), "ending in .yml") {
+			t.Errorf("%s: Validate = %v, want ErrPolicy saying the name contains '@'", tc.field, err)
 		}
 	}
 }

@@ -215,3 +215,50 @@ func TestGitHubReusableEndToEnd(t *testing.T) {
 		})
 	}
 }
+
+// TestGitHubShaRequired: the README calls sha required; a token without it,
+// even one whose workflow_ref is pinned to the ref and so never compares
+// sha, is refused as malformed, and one with it is accepted.
+func TestGitHubShaRequired(t *testing.T) {
+	iss := providertest.New(t, oidctest.Options{})
+	p := ghMinimal()
+	p.IssuerURL = iss.URL()
+	store, err := publisher.NewMemoryStore(publisher.Registered{ID: "hello", Policy: p})
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := publisher.New(publisher.Config{Audience: oidctest.DefaultAudience, Providers: []providers.Provider{iss.GitHub()},
+		Publishers: store, HTTPClient: iss.Client()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer v.Close()
+	c := ghRelease()
+	if !strings.HasSuffix(c.WorkflowRef, "@"+c.Ref) {
+		t.Fatalf("workflow_ref %s is not pinned to the ref %s: the test would prove nothing", c.WorkflowRef, c.Ref)
+	}
+	for name, tc := range map[string]struct {
+		opt  oidctest.MintOption
+		want error
+	}{
+		"with sha":    {oidctest.Claim("sha", c.SHA), nil},
+		"without sha": {oidctest.Claim("sha", nil), claims.ErrMissing},
+		"empty sha":   {oidctest.Claim("sha", ""), claims.ErrMissing},
+		"short sha":   {oidctest.Claim("sha", c.SHA[:7]), claims.ErrInvalid},
+	} {
+		t.Run(name, func(t *testing.T) {
+			tok, err := iss.MintGitHub(c, tc.opt)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = v.Verify(context.Background(), tok)
+			var ce *claims.Error
+			switch {
+			case tc.want == nil && err != nil:
+				t.Fatalf("Verify = %v", err)
+			case tc.want != nil && (!errors.Is(err, publisher.ErrClaims) || !errors.Is(err, tc.want) || !errors.As(err, &ce) || ce.Claim != "sha"):
+				t.Fatalf("Verify = %v, want ErrClaims and %v naming sha", err, tc.want)
+			}
+		})
+	}
+}

@@ -65,18 +65,23 @@ func (p *GitLab) LookupKey() string { return strings.ToLower(p.Namespace + "/" +
 
 // Validate implements Policy.
 func (p *GitLab) Validate() error {
-	nsDepth := strings.Count(p.Namespace, "/") + 1
 	switch {
 	case p.IssuerURL != "" && !ident.IssuerURL(p.IssuerURL):
 		return policyError(claims.KindGitLab, "issuer", "%q is not an https URL without a trailing slash, query or fragment", p.IssuerURL)
-	case nsDepth > 20 || !gitlabSegments(p.Namespace, true):
-		return policyError(claims.KindGitLab, "namespace", "%q is not a GitLab group or user path (group/subgroup)", p.Namespace)
-	case !gitlabSegments(p.Project, false):
-		return policyError(claims.KindGitLab, "project", "%q is not a project path (without the namespace)", p.Project)
+	case !ident.GitLabNamespace(p.Namespace):
+		return policyError(claims.KindGitLab, "namespace", "%q is not a GitLab group or user path: up to 21 segments (group/subgroup/…) "+
+			"of ASCII letters, digits, '_', '.' and '-', none starting with '-' or ending in '.', '.git' or '.atom'", p.Namespace)
+	case !ident.GitLabProject(p.Project):
+		return policyError(claims.KindGitLab, "project", "%q is not a GitLab project path without the namespace: ASCII letters, digits, "+
+			"'_', '.' and '-', not starting with '-' nor ending in '.git' or '.atom'", p.Project)
+	case strings.Contains(p.CIConfigPath, "@"):
+		return policyError(claims.KindGitLab, "ci_config_path", "%q contains '@', which ends the file's path in ci_config_ref_uri: "+
+			"a CI file whose path contains '@' cannot be a trusted publisher", p.CIConfigPath)
 	case !gitlabCIConfigPath(p.CIConfigPath):
 		return policyError(claims.KindGitLab, "ci_config_path", "%q is not a relative path to a .yml or .yaml file in the repository", p.CIConfigPath)
-	case len(p.Environment) > 255 || strings.TrimSpace(p.Environment) != p.Environment || ident.HasControl(p.Environment):
-		return policyError(claims.KindGitLab, "environment", "%q is not an environment name", p.Environment)
+	case p.Environment != "" && !ident.GitLabEnvironment(p.Environment):
+		return policyError(claims.KindGitLab, "environment", "%q is not a GitLab environment name: up to 255 ASCII letters, digits, "+
+			"spaces and '-_/${}.', not starting or ending with '/' or a space", p.Environment)
 	case p.NamespaceID != "" && !ident.ID(p.NamespaceID):
 		return policyError(claims.KindGitLab, "namespace_id", "%q is not a numeric id (namespace_id)", p.NamespaceID)
 	case p.ProjectID != "" && !ident.ID(p.ProjectID):
@@ -153,15 +158,6 @@ func gitlabCIConfigIs(uri, host, project, file string, c *claims.GitLab) bool {
 // gitlabHost is an issuer URL without its scheme: how GitLab names its
 // instance in ci_config_ref_uri (host, port and relative root).
 func gitlabHost(issuer string) string { return strings.TrimPrefix(issuer, "https://") }
-
-// gitlabSegments accepts GitLab path segments: ASCII letters, digits and
-// "-_.", never "." or ".." alone; several only when nested is set.
-func gitlabSegments(s string, nested bool) bool {
-	if !nested && strings.Contains(s, "/") {
-		return false
-	}
-	return ident.Path(s, 255)
-}
 
 // gitlabCIConfigPath accepts a relative path of ordinary segments to a YAML
 // file: no "@" (it would end the path in ci_config_ref_uri), no "//", no

@@ -19,6 +19,10 @@ import (
 
 // Policy is a trusted publisher: the CI workflow identity allowed to
 // publish. Each provider has its own policy type (GitHub, …).
+//
+// An optional rule is off when its field holds the zero value: in Go, leave
+// the field unset; in a configuration file (Registered's JSON form), leave
+// the field out, since an explicit "" or null there is an error.
 type Policy interface {
 	// Provider is the kind of provider the policy is for: it can match only
 	// tokens of a provider of this kind.

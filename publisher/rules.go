@@ -79,7 +79,7 @@ var githubRules = []ClaimRule{
 	{"ref", ComparePattern, UseOptional, "refs", "the full ref must match one of `refs` (`*` stays within a segment, `**` crosses `/`); it is also what the `@` part of `workflow_ref` is compared with"},
 	{"ref_type", CompareIgnored, UseNone, "", "`refs` patterns say branch or tag through the full ref"},
 	{"ref_protected", CompareExact, UseOptional, "require_protected_ref", "must be `true`"},
-	{"sha", CompareExact, UseRequired, "workflow", "the `@` part of `workflow_ref` must be `ref` or `sha`"},
+	{"sha", CompareExact, UseRequired, "workflow", "40 hex digits, in every token (checked when decoding); the `@` part of `workflow_ref` must be `ref` or `sha`"},
 	{"workflow", CompareIgnored, UseNone, "", "the workflow's display name: anyone who edits the file can change it"},
 	{"workflow_ref", CompareExact, UseRequired, "workflow", "exactly `<owner>/<repository>/.github/workflows/<workflow>@<ref or sha>`, owner/repository case-insensitive; the calling workflow"},
 	{"workflow_sha", CompareIgnored, UseNone, "", ""},

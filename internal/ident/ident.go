@@ -1,14 +1,19 @@
 // Package ident checks the identifiers that claims and policies are made of:
-// names, numeric ids, host names and issuer URLs.
+// names, numeric ids, host names, issuer URLs, and the names each provider
+// allows for its paths and environments.
 //
 // Everything here is ASCII only, on purpose: names are lower-cased for
 // lookups and compared case-insensitively, and Unicode case folding (the
 // Kelvin sign "K" folds to "k") must never make two different names equal.
+// The one exception is GitHubEnvironment, since GitHub allows environment
+// names in any script; they are still compared folding ASCII only.
 package ident
 
 import (
 	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 )
 
 // FoldEqual reports whether a and b are equal with ASCII letters compared
@@ -74,6 +79,20 @@ func Path(s string, max int) bool {
 	}
 	for seg := range strings.SplitSeq(s, "/") {
 		if !Name(seg, max) {
+			return false
+		}
+	}
+	return true
+}
+
+// CommitSHA reports whether s is a git commit id as GitHub writes it: 40
+// lower-case hexadecimal digits.
+func CommitSHA(s string) bool {
+	if len(s) != 40 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if !(s[i] >= '0' && s[i] <= '9' || s[i] >= 'a' && s[i] <= 'f') {
 			return false
 		}
 	}
@@ -151,6 +170,66 @@ func IssuerURL(s string) bool {
 			if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.' || c == '~') {
 				return false
 			}
+		}
+	}
+	return true
+}
+
+// GitLabNamespace reports whether s is the full path of a GitLab group or
+// user: at most 21 "/"-separated segments (a top-level group and 20 levels
+// of subgroups), each a GitLab path segment that does not end in ".".
+func GitLabNamespace(s string) bool {
+	if s == "" || strings.Count(s, "/") > 20 {
+		return false
+	}
+	for seg := range strings.SplitSeq(s, "/") {
+		if !gitlabSegment(seg) || strings.HasSuffix(seg, ".") {
+			return false
+		}
+	}
+	return true
+}
+
+// GitLabProject reports whether s is a GitLab project's path within its
+// namespace: one GitLab path segment.
+func GitLabProject(s string) bool { return gitlabSegment(s) }
+
+// gitlabSegment applies the rules GitLab has always enforced on a path
+// segment: 1 to 255 ASCII letters, digits and "_.-", not starting with
+// "-", not ending in ".git" or ".atom", and not "." or "..". GitLab now
+// also refuses, in new paths only, a special character at either end or
+// two in a row; existing paths keep them and their tokens carry them, so
+// they are accepted here.
+func gitlabSegment(s string) bool {
+	return Name(s, 255) && s[0] != '-' && !strings.HasSuffix(s, ".git") && !strings.HasSuffix(s, ".atom")
+}
+
+// GitLabEnvironment reports whether s can name a GitLab environment: 1 to
+// 255 ASCII letters, digits, spaces and "-_/${}.", not starting or ending
+// with "/" (GitLab's rule) nor with a space (trimmed by YAML, never sent).
+func GitLabEnvironment(s string) bool {
+	if s == "" || len(s) > 255 || s[0] == '/' || s[len(s)-1] == '/' || s[0] == ' ' || s[len(s)-1] == ' ' {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte("-_/${}. ", c) >= 0) {
+			return false
+		}
+	}
+	return true
+}
+
+// GitHubEnvironment reports whether s can name a GitHub environment: 1 to
+// 255 characters of valid UTF-8, without control characters or white
+// space at either end.
+func GitHubEnvironment(s string) bool {
+	if s == "" || !utf8.ValidString(s) || utf8.RuneCountInString(s) > 255 || strings.TrimSpace(s) != s {
+		return false
+	}
+	for _, r := range s {
+		if unicode.IsControl(r) {
+			return false
 		}
 	}
 	return true

@@ -1,6 +1,9 @@
 package ident
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 func TestIdent(t *testing.T) {
 	for _, c := range []struct {
@@ -17,6 +20,23 @@ func TestIdent(t *testing.T) {
 			[]string{"a", "A.b-c_d", "..."}, []string{"", ".", "..", "a/b", "a b", "\u212aelvin", "elevenchars"}},
 		{"Path", func(s string) bool { return Path(s, 20) },
 			[]string{"a", "a/b/c"}, []string{"", "/a", "a/", "a//b", "a/../b", "a/./b", "a/b c"}},
+		{"CommitSHA", CommitSHA, []string{"8b42ec0b6b973f5465ddc4e667cee9ba26aeabb5", strings.Repeat("0", 40)},
+			[]string{"", "8b42ec0", "8B42EC0B6B973F5465DDC4E667CEE9BA26AEABB5", "8b42ec0b6b973f5465ddc4e667cee9ba26aeabb5a",
+				"zb42ec0b6b973f5465ddc4e667cee9ba26aeabb5", "8b42ec0b6b973f5465ddc4e667cee9ba26aeabb"}},
+		{"GitLabNamespace", GitLabNamespace,
+			[]string{"a", "octo-group", "Octo.Group/sub_1/x-y", "_private", "a--b", "a_", ".hidden", "foo.gitx", strings.Repeat("a/", 20) + "a",
+				strings.Repeat("n", 255)},
+			[]string{"", "-a", "a/-b", "a.", "a/b.", "a.git", "a/b.atom", "a b", "a//b", "/a", "a/", ".", "a/..", "é", "a@b",
+				strings.Repeat("a/", 21) + "a", strings.Repeat("n", 256)}},
+		{"GitLabProject", GitLabProject,
+			[]string{"hello-world", "Hello.World", "_x", "x_", "a..b", ".gitlab", "v1.", "x.GIT"},
+			[]string{"", "-x", "a/b", "x.git", "x.atom", ".", "..", "a b", "a+b", strings.Repeat("p", 256)}},
+		{"GitLabEnvironment", GitLabEnvironment,
+			[]string{"production", "review/feature-1", "Staging 2", "${CI_COMMIT_REF_SLUG}", "a.b_c$d", strings.Repeat("e", 255)},
+			[]string{"", "/prod", "prod/", " prod", "prod ", "prod:eu", "préprod", "a\tb", "a\nb", "a@b", "a#b", strings.Repeat("e", 256)}},
+		{"GitHubEnvironment", GitHubEnvironment,
+			[]string{"pypi", "Production", "prod: eu/1 (main)", "préprod", "\u212aube", strings.Repeat("é", 255)},
+			[]string{"", " pypi", "pypi ", "a\nb", "a\x00b", "a\u0085b", "\xff", strings.Repeat("e", 256)}},
 		{"HasControl", HasControl, []string{"a\nb", "\x7f", "\x00"}, []string{"", "abc", "é"}},
 		{"HostPort", HostPort, []string{"example.com", "ghe.example.com:8443", "127.0.0.1:1"},
 			[]string{"", "Example.com", "a..b", "-a.com", "a-.com", "a.com:", "a.com:0", "a.com:080", "a.com:+80", "a.com:65536", "a_b.com", "[::1]"}},
