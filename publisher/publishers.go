@@ -45,7 +45,7 @@ func LoadPublishers(r io.Reader) ([]Registered, error) {
 		if !errors.Is(err, ErrPolicy) { // not one JSON array
 			err = fmt.Errorf("%w: %w", ErrPolicy, err)
 		}
-		return nil, fmt.Errorf("publisher: publishers: %w", err)
+		return nil, fmt.Errorf("publisher: loading publishers: %w", err)
 	}
 	return pubs, nil
 }
@@ -69,6 +69,10 @@ func (e *UnservedError) Error() string {
 	for i, r := range e.Publishers {
 		if i > 0 {
 			b.WriteString(", ")
+		}
+		if nilness.Is(r.Policy) { // not built by CheckIssuers
+			fmt.Fprintf(&b, "publisher %q (no policy)", r.ID)
+			continue
 		}
 		fmt.Fprintf(&b, "publisher %q (%s on %s)", r.ID, r.Policy.Provider(), r.Policy.Issuer())
 	}

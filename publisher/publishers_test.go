@@ -151,6 +151,11 @@ func TestCheckIssuers(t *testing.T) {
 	if !errors.Is(err, publisher.ErrPolicy) {
 		t.Errorf("a publisher without a policy: %v, want ErrPolicy", err)
 	}
+	// An UnservedError built by hand never panics.
+	hand := &publisher.UnservedError{Publishers: []publisher.Registered{{ID: "x"}, {ID: "y", Policy: (*publisher.GitHub)(nil)}}}
+	if msg := hand.Error(); !strings.Contains(msg, `"x" (no policy)`) || !strings.Contains(msg, `"y" (no policy)`) {
+		t.Errorf("Error() = %q", msg)
+	}
 }
 
 // storeOnly hides a MemoryStore behind the Store interface, as a registry's
