@@ -1,9 +1,9 @@
 package providertest_test
 
 import (
+	"context"
 	"crypto/tls"
 	"crypto/x509"
-	"context"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
