@@ -11,9 +11,12 @@
 // A scoped name travels escaped (/@scope%2fname) or not (/@scope/name).
 // Paths under /-/ (npm's registry-wide endpoints, such as the trusted
 // publishing token exchange) are not served here: mount them beside it.
+// The tarball URL a client writes in its manifest is ignored: packuments
+// point at this registry (Config.URL).
 package npmreg
 
 import (
+	"bytes"
 	"crypto/sha1"
 	"crypto/sha512"
 	"encoding/base64"
@@ -108,7 +111,7 @@ func (g *Registry) Tarball(name, version string) ([]byte, bool) {
 		return nil, false
 	}
 	b, ok := p.tarballs[version]
-	return b, ok
+	return bytes.Clone(b), ok
 }
 
 // ServeHTTP serves the registry.
