@@ -2,8 +2,11 @@ package providertest_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
+	"strings"
 
 	"github.com/trustpub/trustpub/claims"
 	"github.com/trustpub/trustpub/oidc"
@@ -67,4 +70,39 @@ func ExampleIssuer_MintGitHub() {
 	// verified: octo-org/hello octo-org/hello/.github/workflows/release.yml@refs/tags/v1.0.0
 	// expired: true
 	// other audience: true
+}
+
+// A CI client under test (npm, a PyPI upload action) finds the runner's
+// ID-token endpoint in the job's environment, Runner.Env, and trusts the
+// kit through its CA file (NODE_EXTRA_CA_CERTS=<WriteCAFile's path>). Here
+// a Go client asks for a token as actions/toolkit's getIDToken does. In a
+// test, use gh.ActionsRunner(t, claims), stopped when the test ends.
+func ExampleIssuer_NewActionsRunner() {
+	gh, err := providertest.NewIssuer(oidctest.Options{})
+	if err != nil {
+		panic(err)
+	}
+	defer gh.Close()
+	runner := gh.NewActionsRunner(providertest.GitHubWorkflow("octo-org/hello", "9919", "release.yml", "refs/tags/v1.0.0"))
+	defer runner.Close()
+
+	req, err := http.NewRequest(http.MethodGet, runner.RequestURL()+"&audience=npm:registry.example.com", nil)
+	if err != nil {
+		panic(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+runner.RequestToken())
+	resp, err := runner.Client().Do(req)
+	if err != nil {
+		panic(err)
+	}
+	defer resp.Body.Close()
+	var body struct{ Value string }
+	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
+		panic(err)
+	}
+	fmt.Println(resp.Status, strings.Count(body.Value, "."), "dots in the token")
+	fmt.Println("audiences asked:", runner.Audiences())
+	// Output:
+	// 200 OK 2 dots in the token
+	// audiences asked: [npm:registry.example.com]
 }

@@ -1,0 +1,223 @@
+package npmreg_test
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/trustpub/trustpub/claims"
+	"github.com/trustpub/trustpub/examples/registry/npmreg"
+	"github.com/trustpub/trustpub/internal/npmtest"
+	"github.com/trustpub/trustpub/oidc/oidctest"
+	"github.com/trustpub/trustpub/providers"
+	"github.com/trustpub/trustpub/providers/providertest"
+	"github.com/trustpub/trustpub/publisher"
+)
+
+// What npm logs at --loglevel verbose when the exchange worked, and when
+// it did not (then it falls back, silently otherwise).
+const (
+	oidcUsed   = "npm verbose oidc Successfully retrieved and set token"
+	oidcFailed = "npm verbose oidc Failed token exchange request with body message: "
+)
+
+// staticToken is a token in the npmrc, as a user's own would be.
+const staticToken = "static-user-token"
+
+// npmWorld is the real npm CLI, a GitHub Actions runner of the test issuer,
+// and npmreg behind the scaffold exchange, all over HTTPS trusted through
+// the issuer's CA certificate.
+type npmWorld struct {
+	cli      *npmtest.CLI
+	reg      *npmreg.Registry
+	exchange *scaffoldExchange
+	runner   *providertest.Runner
+	opts     npmtest.Options
+
+	mu   sync.Mutex
+	puts []string // how each authorized PUT was authenticated: "oidc" or "static"
+}
+
+// release is the workflow registered as the trusted publisher.
+func release() *claims.GitHub {
+	return providertest.GitHubWorkflow("octo-org/hello", "9919", "release.yml", "refs/tags/v1.0.0")
+}
+
+func newNPMWorld(t *testing.T) *npmWorld {
+	t.Helper()
+	cli := npmtest.Install(t)
+	gh := providertest.New(t, oidctest.Options{})
+	policy := func() *publisher.GitHub {
+		return &publisher.GitHub{IssuerURL: gh.URL(), Owner: "octo-org", OwnerID: "9919", Repository: "hello", Workflow: "release.yml"}
+	}
+	// Scaffolding: the publisher's ID names the one package it may publish.
+	store, err := publisher.NewMemoryStore(
+		publisher.Registered{ID: "hello", Policy: policy()},
+		publisher.Registered{ID: "@octo/hello", Policy: policy()},
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// npm asks the runner for audience npm:<registry host>, without port.
+	v, err := publisher.New(publisher.Config{Audience: "npm:127.0.0.1",
+		Providers: []providers.Provider{gh.GitHub()}, Publishers: store, HTTPClient: gh.Client()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { v.Close() })
+	w := &npmWorld{cli: cli, exchange: &scaffoldExchange{v: v, tokens: map[string]string{}}}
+	w.reg, err = npmreg.New(npmreg.Config{Authorize: w.authorize})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle(exchangePrefix, w.exchange)
+	mux.Handle("/", w.reg)
+	srv := gh.NewTLSServer(mux)
+	t.Cleanup(srv.Close)
+	w.runner = gh.ActionsRunner(t, release())
+	w.opts = npmtest.Options{Registry: srv.URL + "/", Env: w.runner.Env(), CACerts: [][]byte{gh.CACertPEM()}}
+	return w
+}
+
+func (w *npmWorld) authorize(r *http.Request, pkg string) error {
+	how := ""
+	switch tok := npmreg.BearerToken(r); {
+	case tok == "":
+		return fmt.Errorf("log in to publish %s: %w", pkg, npmreg.ErrUnauthenticated)
+	case tok == staticToken:
+		how = "static"
+	case w.exchange.mayPublish(tok, pkg):
+		how = "oidc"
+	default:
+		return errors.New("this token may not publish " + pkg)
+	}
+	w.mu.Lock()
+	w.puts = append(w.puts, how)
+	w.mu.Unlock()
+	return nil
+}
+
+func (w *npmWorld) authorized() []string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return append([]string(nil), w.puts...)
+}
+
+// published reports whether the registry stored name at version.
+func (w *npmWorld) published(name, version string) bool {
+	_, ok := w.reg.Tarball(name, version)
+	return ok
+}
+
+// A user's static token in the npmrc, no CI: the PUT protocol works with
+// the real CLI, and so do the packument and tarball it installs from.
+func TestNPMPublishStaticToken(t *testing.T) {
+	w := newNPMWorld(t)
+	o := w.opts
+	o.Env = nil // not in CI: npm does not try the exchange
+	o.Npmrc = []string{npmtest.AuthToken(o.Registry, staticToken)}
+	res := w.cli.Publish(t, npmtest.WritePackage(t, "hello", "1.0.0"), o)
+	if res.ExitCode != 0 {
+		t.Fatal(res)
+	}
+	if !w.published("hello", "1.0.0") || strings.Contains(res.Stderr, "npm verbose oidc") {
+		t.Errorf("not published with the static token alone:\n%s", res)
+	}
+	if got := w.exchange.asked(); len(got) != 0 {
+		t.Errorf("the exchange was asked outside CI: %v", got)
+	}
+
+	// npm installs it back: GET /hello, the tarball, its integrity.
+	project := t.TempDir()
+	res = w.cli.Run(t, project, o, "install", "--no-package-lock", "hello@1.0.0")
+	if res.ExitCode != 0 {
+		t.Fatal(res)
+	}
+	got, err := os.ReadFile(filepath.Join(project, "node_modules", "hello", "index.js"))
+	if err != nil || !bytes.Contains(got, []byte(`"hello@1.0.0"`)) {
+		t.Errorf("installed index.js %q, %v", got, err)
+	}
+}
+
+// In GitHub Actions without a token: npm exchanges the runner's OIDC token
+// for a registry token and publishes with it.
+func TestNPMTrustedPublishing(t *testing.T) {
+	w := newNPMWorld(t)
+	for _, name := range []string{"hello", "@octo/hello"} {
+		res := w.cli.Publish(t, npmtest.WritePackage(t, name, "1.0.0"), w.opts)
+		if res.ExitCode != 0 || !strings.Contains(res.Stderr, oidcUsed) {
+			t.Fatalf("%s: the exchange was not used:\n%s", name, res)
+		}
+		if !w.published(name, "1.0.0") {
+			t.Errorf("%s: not stored", name)
+		}
+	}
+	want := []string{exchangePrefix + "hello", exchangePrefix + "@octo%2fhello"}
+	if diff := cmp.Diff(want, w.exchange.asked()); diff != "" {
+		t.Errorf("exchange requests (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]string{"npm:127.0.0.1", "npm:127.0.0.1"}, w.runner.Audiences()); diff != "" {
+		t.Errorf("audiences asked of the runner (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]string{"oidc", "oidc"}, w.authorized()); diff != "" {
+		t.Errorf("PUTs authorized by (-want +got):\n%s", diff)
+	}
+}
+
+// Refusals: npm logs the registry's message at verbose, falls back to no
+// credential, and fails with ENEEDAUTH.
+func TestNPMTrustedPublishingRefused(t *testing.T) {
+	w := newNPMWorld(t)
+	tests := []struct {
+		name    string
+		pkg     string
+		claims  *claims.GitHub
+		message string
+	}{
+		{"unregistered workflow", "hello",
+			providertest.GitHubWorkflow("octo-org/hello", "9919", "ci.yml", "refs/heads/main"), "scaffold: publisher: no trusted publisher"},
+		{"publisher of another package", "other", release(), "scaffold: no trusted publisher of other matches the token"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			w.runner.SetClaims(tt.claims)
+			res := w.cli.Publish(t, npmtest.WritePackage(t, tt.pkg, "1.0.0"), w.opts)
+			if res.ExitCode == 0 || !strings.Contains(res.Stderr, oidcFailed+tt.message) ||
+				!strings.Contains(res.Stderr, "ENEEDAUTH") || strings.Contains(res.Stderr, oidcUsed) {
+				t.Errorf("want a refusal with %q:\n%s", tt.message, res)
+			}
+			if w.published(tt.pkg, "1.0.0") {
+				t.Error("published")
+			}
+		})
+	}
+	if got := w.authorized(); len(got) != 0 {
+		t.Errorf("PUTs authorized: %v", got)
+	}
+}
+
+// npm falls back silently: with the exchange refused and a token in the
+// npmrc, it publishes with that token and exits 0. Only the verbose log
+// tells, which is why the tests above read it.
+func TestNPMFallsBackSilently(t *testing.T) {
+	w := newNPMWorld(t)
+	w.runner.SetClaims(providertest.GitHubWorkflow("octo-org/hello", "9919", "ci.yml", "refs/heads/main"))
+	o := w.opts
+	o.Npmrc = []string{npmtest.AuthToken(o.Registry, staticToken)}
+	res := w.cli.Publish(t, npmtest.WritePackage(t, "hello", "1.0.0"), o)
+	if res.ExitCode != 0 || !strings.Contains(res.Stderr, oidcFailed) || strings.Contains(res.Stderr, oidcUsed) {
+		t.Fatalf("want a publish after a failed exchange:\n%s", res)
+	}
+	if diff := cmp.Diff([]string{"static"}, w.authorized()); diff != "" {
+		t.Errorf("PUTs authorized by (-want +got):\n%s", diff)
+	}
+}
