@@ -1,6 +1,7 @@
 package provenance_test
 
 import (
+	"context"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -97,4 +98,20 @@ func ExampleParsePEP740() {
 	// predicate: https://docs.pypi.org/attestations/publish/v1
 	// project: https://gitlab.com/facutuesca/gitlab-oidc-project namespace id 12885801
 	// CI file: https://gitlab.com/facutuesca/gitlab-oidc-project//.gitlab-ci.yml@refs/heads/main
+}
+
+// A long-running registry refreshes the trusted root through Sigstore's TUF
+// repository (the only network use of the package), and keeps verifying
+// with the previous root when a refresh fails.
+func ExampleFetchTrustedRoot() {
+	ctx := context.Background()
+	tr, err := provenance.FetchTrustedRoot(ctx, provenance.TUFOptions{CacheDir: "/var/cache/registry/sigstore"})
+	if err != nil {
+		log.Fatal(err) // at start-up; later, log and keep the previous Verifier
+	}
+	v, err := provenance.NewVerifier(tr, provenance.Options{})
+	if err != nil {
+		log.Fatal(err)
+	}
+	_ = v // verify uploads with v until the next refresh, a day later
 }
