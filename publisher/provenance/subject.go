@@ -51,7 +51,8 @@ type Subject struct {
 // computed; the statement's subject must carry at least one of them, and
 // every one it carries must be equal.
 type Artifact struct {
-	// Name must equal the subject's name exactly.
+	// Name must equal the subject's name exactly: no case folding, no
+	// normalisation.
 	Name string
 	// SHA256 is the artifact's SHA-256 digest (32 bytes), nil when unknown.
 	SHA256 []byte

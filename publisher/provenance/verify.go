@@ -120,29 +120,29 @@ func (v *Verifier) Verify(att *Attestation, a Artifact) (*Result, error) {
 }
 
 // diagnose finds which check a failed verification broke, to wrap the
-// right sentinel. It checks again in the order that explains a refusal
-// best: a tampered statement or signature also breaks the log entry (the
-// entry records both), but "invalid signature" is the better reason.
+// right sentinel. A tampered statement or signature breaks the log entry
+// first (it records both): when the entry does not verify, the envelope's
+// signature says whether the bundle itself was altered.
 func (v *Verifier) diagnose(att *Attestation, cause error) error {
 	b := att.b
-	sig, err1 := b.SignatureContent()
-	vc, err2 := b.VerificationContent()
-	if err := errors.Join(err1, err2); err != nil {
-		return fail(ErrMalformed, err, "reading the bundle")
-	}
-	if err := verify.VerifySignature(sig, vc, v.tm); err != nil {
-		return fail(ErrSignature, err, "the envelope's signature does not verify with the signing certificate's key")
-	}
 	logged, err := v.sv.VerifyTransparencyLogInclusion(b)
 	if err != nil {
-		return fail(ErrTlog, err, "no transparency log entry verifies against the trusted root")
+		sig, err1 := b.SignatureContent()
+		vc, err2 := b.VerificationContent()
+		if err := errors.Join(err1, err2); err != nil {
+			return fail(ErrMalformed, err, "reading the bundle")
+		}
+		if serr := verify.VerifySignature(sig, vc, v.tm); serr != nil {
+			return fail(ErrSignature, serr, "the envelope's signature does not verify with the signing certificate's key")
+		}
+		return fail(ErrTlog, err, "no transparency log entry of the signature verifies against the trusted root")
 	}
 	times, err := v.sv.VerifyObserverTimestamps(b, logged)
 	if err != nil {
 		return fail(ErrTlog, err, "no verified integration time")
 	}
 	for _, t := range times {
-		chains, err := verify.VerifyLeafCertificate(t.Timestamp, vc.Certificate(), v.tm)
+		chains, err := verify.VerifyLeafCertificate(t.Timestamp, att.leaf, v.tm)
 		if err != nil {
 			return fail(ErrCertificate, err, "the signing certificate does not chain to a trusted Fulcio CA at %s",
 				t.Timestamp.UTC().Format(time.RFC3339))
@@ -153,8 +153,8 @@ func (v *Verifier) diagnose(att *Attestation, cause error) error {
 			}
 		}
 	}
-	// Every check passes on its own: report sigstore-go's reason as is.
-	return fail(ErrSignature, cause, "verification failed")
+	// The log and the certificate hold: the signature is what failed.
+	return fail(ErrSignature, cause, "the envelope's signature does not verify with the signing certificate's key")
 }
 
 // earliest returns the earliest verified log time, zero when none.
