@@ -219,8 +219,10 @@ func (c *KeyCache) Close() error {
 }
 
 // Keys implements KeySource. An unknown kid triggers a refetch, at most once
-// per RefetchInterval per issuer; concurrent misses share one fetch. After
-// Close it fails with ErrKeysUnavailable: the keys are no longer maintained.
+// per RefetchInterval per issuer (an issuer's first successful fetch does not
+// count); concurrent misses share one fetch. A new issuer beyond MaxIssuers
+// is refused. After Close it fails with ErrKeysUnavailable: the keys are no
+// longer maintained.
 func (c *KeyCache) Keys(ctx context.Context, iss Issuer, kid string) ([]Key, error) {
 	if c.closed.Load() {
 		return nil, reject(ErrKeysUnavailable, "kid", kid, "key cache is closed")
