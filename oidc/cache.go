@@ -131,7 +131,6 @@ type KeyCache struct {
 
 // issuerKeys is the cache's state for one issuer.
 type issuerKeys struct {
-	id   string // its key in KeyCache.issuers
 	iss  Issuer
 	snap atomic.Pointer[keySnapshot]
 	used atomic.Int64 // Unix milliseconds of the last Keys or Prefetch
@@ -291,7 +290,7 @@ func (c *KeyCache) state(iss Issuer, now time.Time) (*issuerKeys, error) {
 			return nil, reject(ErrKeysUnavailable, "iss", iss.URL,
 				fmt.Sprintf("the key cache already serves %d issuers (CacheConfig.MaxIssuers)", c.cfg.MaxIssuers))
 		}
-		st = &issuerKeys{id: id, iss: iss, jwksURL: iss.JWKSURL}
+		st = &issuerKeys{iss: iss, jwksURL: iss.JWKSURL}
 		c.issuers[id] = st
 	}
 	// Idleness is measured in hours: a store per second is plenty.
