@@ -503,7 +503,8 @@ func TestCacheLogs(t *testing.T) {
 	if _, err := v.Verify(context.Background(), mint(t, kit, nil)); err != nil {
 		t.Fatal(err)
 	}
-	v.Verify(context.Background(), unknown("a")) // rate-limited: just fetched
+	v.Verify(context.Background(), unknown("a")) // refetched: the first fetch does not count
+	v.Verify(context.Background(), unknown("a")) // rate-limited: just refetched
 	kit.Fail(http.StatusServiceUnavailable)
 	clk.Add(2 * time.Minute)
 	v.Verify(context.Background(), unknown("b")) // refetch fails

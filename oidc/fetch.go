@@ -43,26 +43,34 @@ func checkHTTPS(raw string) error {
 	return nil
 }
 
-// discover reads the issuer's OpenID configuration for its jwks_uri.
-func (c *KeyCache) discover(issuer string) (string, error) {
-	body, _, err := c.get(strings.TrimSuffix(issuer, "/") + "/.well-known/openid-configuration")
+// unreachableError is a discovery document that could not be fetched, as
+// opposed to one that was fetched and found wrong.
+type unreachableError struct{ err error }
+
+func (e *unreachableError) Error() string { return e.err.Error() }
+func (e *unreachableError) Unwrap() error { return e.err }
+
+// discover reads the issuer's OpenID configuration for its jwks_uri, and
+// how long the document may be cached.
+func (c *KeyCache) discover(issuer string) (string, time.Duration, error) {
+	body, age, err := c.get(strings.TrimSuffix(issuer, "/") + "/.well-known/openid-configuration")
 	if err != nil {
-		return "", err
+		return "", 0, &unreachableError{err}
 	}
 	var doc struct {
 		Issuer  string `json:"issuer"`
 		JWKSURI string `json:"jwks_uri"`
 	}
 	if err := json.Unmarshal(body, &doc); err != nil {
-		return "", fmt.Errorf("discovery document of %s: %w", issuer, err)
+		return "", 0, fmt.Errorf("discovery document of %s: %w", issuer, err)
 	}
 	if doc.Issuer != issuer {
-		return "", fmt.Errorf("discovery document of %s names issuer %q", issuer, doc.Issuer)
+		return "", 0, fmt.Errorf("discovery document of %s names issuer %q", issuer, doc.Issuer)
 	}
 	if err := checkHTTPS(doc.JWKSURI); err != nil {
-		return "", fmt.Errorf("discovery document of %s: jwks_uri: %w", issuer, err)
+		return "", 0, fmt.Errorf("discovery document of %s: jwks_uri: %w", issuer, err)
 	}
-	return doc.JWKSURI, nil
+	return doc.JWKSURI, age, nil
 }
 
 // get fetches one document over https, bounded in time and size, and

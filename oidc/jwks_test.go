@@ -64,6 +64,27 @@ func TestHostileKeySets(t *testing.T) {
 		many = append(many, jwkOf(t, pub, map[string]any{"kid": fmt.Sprint("copy-", i)}))
 	}
 
+	// Public keys need no private half: a random odd modulus of the right
+	// size is what a hostile set would serve to make checks dear.
+	rsaJWK := func(kid string, bits int, e *big.Int) json.RawMessage {
+		return json.RawMessage(fmt.Sprintf(`{"kty":"RSA","kid":%q,"n":%q,"e":%q}`, kid,
+			base64.RawURLEncoding.EncodeToString(randomModulus(t, bits).Bytes()), base64.RawURLEncoding.EncodeToString(e.Bytes())))
+	}
+	f4 := big.NewInt(65537)
+	underOneKid := []json.RawMessage{goodJWK}
+	for range 99 {
+		underOneKid = append(underOneKid, rsaJWK(good.ID, 2048, f4))
+	}
+	p521, err := ecdsa.GenerateKey(elliptic.P521(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p384, err := ecdsa.GenerateKey(elliptic.P384(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	goodNoAlg := jwkOf(t, pub, map[string]any{"kid": good.ID})
+
 	// A P-256 point off the curve: the generator's x with y + 1.
 	gx, gy := elliptic.P256().Params().Gx, elliptic.P256().Params().Gy
 	offCurve := fmt.Sprintf(`{"kty":"EC","crv":"P-256","kid":"off-curve","x":%q,"y":%q}`,
@@ -102,7 +123,30 @@ func TestHostileKeySets(t *testing.T) {
 			opts: []oidctest.MintOption{oidctest.Header("alg", "PS256")}},
 		{name: "RS512 with a JWK stating no alg", set: jwkSet(t, jwkOf(t, pub, map[string]any{"kid": good.ID})), algs: []string{"RS512"},
 			opts: []oidctest.MintOption{oidctest.Header("alg", "RS512")}},
-		{name: "two keys under one kid", set: jwkSet(t, jwkOf(t, &decoyKey.PublicKey, map[string]any{"kid": good.ID}), goodJWK)},
+		{name: "two keys under one kid", set: jwkSet(t, jwkOf(t, &decoyKey.PublicKey, map[string]any{"kid": good.ID}), goodJWK, decoy),
+			err: oidc.ErrUnknownKey, log: "2 different keys could check RS256; every key under this kid dropped"},
+		{name: "100 keys under one kid", set: jwkSet(t, underOneKid...),
+			err: oidc.ErrKeysUnavailable, log: "99 different keys could check"},
+		{name: "a key with and one without alg under one kid", set: jwkSet(t, jwkOf(t, &decoyKey.PublicKey, map[string]any{"kid": good.ID, "alg": "RS256"}), goodNoAlg, decoy),
+			err: oidc.ErrUnknownKey, log: "every key under this kid dropped"},
+		{name: "the same key twice under one kid", set: jwkSet(t, goodJWK, goodJWK)},
+		{name: "one kid, one key per algorithm", set: jwkSet(t, jwkOf(t, &decoyKey.PublicKey, map[string]any{"kid": good.ID, "alg": "PS256"}), goodJWK,
+			jwkOf(t, &ecKey.PublicKey, map[string]any{"kid": good.ID}), jwkOf(t, &p384.PublicKey, map[string]any{"kid": good.ID})), algs: []string{"RS256", "PS256", "ES256"}},
+		{name: "RSA 8192", set: jwkSet(t, rsaJWK("big", 8192, f4), decoy), opts: []oidctest.MintOption{oidctest.SignWith(&oidctest.Key{ID: "big", Private: good.Private})},
+			err: oidc.ErrUnknownKey, value: "big", log: "RSA key of 8192 bits"},
+		{name: "RSA 4096 by default", set: jwkSet(t, rsaJWK("big", 4096, f4), decoy), opts: []oidctest.MintOption{oidctest.SignWith(&oidctest.Key{ID: "big", Private: good.Private})},
+			err: oidc.ErrUnknownKey, value: "big", log: "RSA key of 4096 bits"},
+		{name: "RSA 2049", set: jwkSet(t, rsaJWK("big", 2049, f4), decoy), opts: []oidctest.MintOption{oidctest.SignWith(&oidctest.Key{ID: "big", Private: good.Private})},
+			err: oidc.ErrUnknownKey, value: "big", log: "RSA key of 2049 bits"},
+		{name: "exponent 3", set: jwkSet(t, rsaJWK(good.ID, 2048, big.NewInt(3)), decoy),
+			err: oidc.ErrUnknownKey, log: "RSA exponent 3, only 65537"},
+		{name: "exponent 2^31-1", set: jwkSet(t, rsaJWK(good.ID, 2048, big.NewInt(1<<31-1)), decoy),
+			err: oidc.ErrUnknownKey, log: "RSA exponent 2147483647"},
+		{name: "exponent 2^64+65537, 65537 in its low bits", set: jwkSet(t, rsaJWK(good.ID, 2048, new(big.Int).Add(new(big.Int).Lsh(big.NewInt(1), 64), f4)), decoy),
+			err: oidc.ErrUnknownKey, log: "RSA exponent 18446744073709617153"},
+		{name: "exponent 65537 with a leading zero byte", set: []byte(strings.Replace(string(jwkSet(t, goodJWK)), `"e":"AQAB"`, `"e":"AAEAAQ"`, 1))},
+		{name: "EC P-521", set: jwkSet(t, jwkOf(t, &p521.PublicKey, map[string]any{"kid": good.ID}), decoy), algs: []string{"RS256", "ES512"},
+			err: oidc.ErrUnknownKey, log: "EC curve P-521, only P-256 and P-384"},
 		{name: "101 keys", set: jwkSet(t, many...), err: oidc.ErrKeysUnavailable},
 		{name: "100 keys", set: jwkSet(t, many[:100]...)},
 		{name: "garbage beside a good key", set: []byte(`{"keys":[42,"x",null,{},[],{"kty":"RSA"},` +
@@ -137,6 +181,17 @@ func TestHostileKeySets(t *testing.T) {
 			}
 		})
 	}
+}
+
+// randomModulus returns an odd number of exactly bits bits.
+func randomModulus(tb testing.TB, bits int) *big.Int {
+	tb.Helper()
+	n, err := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), uint(bits-1)))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	n.SetBit(n, bits-1, 1)
+	return n.SetBit(n, 0, 1)
 }
 
 // Every entry of a garbage set is dropped with a reason, none panics.

@@ -52,6 +52,7 @@ type Issuer struct {
 	jwks      []byte // overrides the published set when non-nil
 	status    int    // JWKS answers with this status when non-zero
 	cacheCtl  string
+	discCtl   string
 	delay     time.Duration
 	requests  map[string]int
 	discovery map[string]any // overrides the discovery document when non-nil
@@ -180,6 +181,14 @@ func (i *Issuer) CacheControl(v string) {
 	i.cacheCtl = v
 }
 
+// DiscoveryCacheControl sets the Cache-Control header of the discovery
+// document.
+func (i *Issuer) DiscoveryCacheControl(v string) {
+	i.mu.Lock()
+	defer i.mu.Unlock()
+	i.discCtl = v
+}
+
 // Requests counts the requests served at a path, e.g. "/.well-known/jwks".
 func (i *Issuer) Requests(path string) int {
 	i.mu.Lock()
@@ -193,7 +202,7 @@ func (i *Issuer) JWKSRequests() int { return i.Requests("/.well-known/jwks") }
 func (i *Issuer) serve(w http.ResponseWriter, r *http.Request) {
 	i.mu.Lock()
 	i.requests[r.URL.Path]++
-	status, delay, override, ctl, disc := i.status, i.delay, i.jwks, i.cacheCtl, i.discovery
+	status, delay, override, ctl, disc, discCtl := i.status, i.delay, i.jwks, i.cacheCtl, i.discovery, i.discCtl
 	keys := append([]*Key(nil), i.keys...)
 	i.mu.Unlock()
 	if delay > 0 {
@@ -220,6 +229,9 @@ func (i *Issuer) serve(w http.ResponseWriter, r *http.Request) {
 				"response_types_supported":              []string{"id_token"},
 				"subject_types_supported":               []string{"public", "pairwise"},
 			}
+		}
+		if discCtl != "" {
+			w.Header().Set("Cache-Control", discCtl)
 		}
 		json.NewEncoder(w).Encode(disc)
 	case base + "/.well-known/jwks":

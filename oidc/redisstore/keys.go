@@ -20,7 +20,7 @@ var _ oidc.KeyStore = (*Store)(nil)
 var ErrNoKeySet = errors.New("redisstore: no shared key set")
 
 // keySetMagic starts a stored key set: "trustpub-jwks/1 <fetched, Unix
-// nanoseconds>\n" then the JWK set exactly as the issuer served it.
+// nanoseconds>\n" then the JWK set exactly as the key cache handed it over.
 const keySetMagic = "trustpub-jwks/1 "
 
 // SaveKeys implements oidc.KeyStore. The set expires KeySetTTL after its
