@@ -281,7 +281,9 @@ func (e *classifyEnv) mint(t *testing.T, c *claims.GitHub, opts ...oidctest.Mint
 
 type replayFunc func(ctx context.Context, id string, until time.Time) error
 
-func (f replayFunc) Claim(ctx context.Context, id string, until time.Time) error { return f(ctx, id, until) }
+func (f replayFunc) Claim(ctx context.Context, id string, until time.Time) error {
+	return f(ctx, id, until)
+}
 
 // TestClassifyVerify classifies what Verify really returns, end to end.
 func TestClassifyVerify(t *testing.T) {
