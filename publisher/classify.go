@@ -98,6 +98,12 @@ type Class struct {
 // token looks the same, and anyone can send those: they must not read as an
 // outage in a registry's metrics.
 //
+// After a replay-store outage the token may or may not have been recorded
+// as used (a write whose answer was lost): a client that retries with the
+// same token may then be told token-reused, so retries should ask the CI
+// for a fresh token. A retry after a store or key outage loses nothing:
+// the token is recorded only once everything else has passed.
+//
 // ErrNoPublisher has one message whether no publisher is registered for the
 // token's repository or some are and all refused it, so an anonymous client
 // cannot probe which repositories have publishers.
