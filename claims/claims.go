@@ -10,9 +10,9 @@ package claims
 import (
 	"encoding/json"
 	"errors"
-	"fmt"
 
 	"github.com/trustpub/trustpub/internal/jsonobj"
+	"github.com/trustpub/trustpub/internal/quote"
 )
 
 // Set is the decoded claims of one provider's token.
@@ -152,7 +152,7 @@ func require(pairs ...string) error {
 }
 
 func invalid(claim, value, reason string) error {
-	return &Error{Err: ErrInvalid, Claim: claim, Reason: fmt.Sprintf("%q: %s", value, reason)}
+	return &Error{Err: ErrInvalid, Claim: claim, Reason: quote.Value(value) + ": " + reason}
 }
 
 // marshal writes the claims of v (a struct with json tags) merged with

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/trustpub/trustpub/internal/ident"
+	"github.com/trustpub/trustpub/internal/quote"
 )
 
 // GitHub is the claims set of a GitHub Actions token. GitHub sends every
@@ -122,7 +123,7 @@ func (c *GitHub) Validate() error {
 		return invalid("repository", c.Repository, "not owner/name")
 	}
 	if !ident.FoldEqual(owner, c.RepositoryOwner) {
-		return invalid("repository_owner", c.RepositoryOwner, "is not the owner of repository "+c.Repository)
+		return invalid("repository_owner", c.RepositoryOwner, "is not the owner of repository "+quote.Value(c.Repository))
 	}
 	if !ident.ID(c.RepositoryOwnerID) {
 		return invalid("repository_owner_id", c.RepositoryOwnerID, "not a numeric id")

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/trustpub/trustpub/internal/ident"
+	"github.com/trustpub/trustpub/internal/quote"
 
 	"github.com/trustpub/trustpub/internal/jsonobj"
 )
@@ -214,7 +215,7 @@ func (c *GitLab) Validate() error {
 	}
 	name, ok := strings.CutPrefix(c.ProjectPath, c.NamespacePath+"/")
 	if !ok || !ident.Path(name, 1024) || strings.Contains(name, "/") {
-		return invalid("project_path", c.ProjectPath, "not a project of namespace "+c.NamespacePath)
+		return invalid("project_path", c.ProjectPath, "not a project of namespace "+quote.Value(c.NamespacePath))
 	}
 	for _, id := range [][2]string{{"namespace_id", c.NamespaceID}, {"project_id", c.ProjectID},
 		{"job_namespace_id", c.JobNamespaceID}, {"job_project_id", c.JobProjectID}} {

@@ -2,7 +2,8 @@ package oidc
 
 import (
 	"errors"
-	"fmt"
+
+	"github.com/trustpub/trustpub/internal/quote"
 )
 
 // Sentinel errors, one per class of rejection. Every error returned by
@@ -50,13 +51,14 @@ type Error struct {
 }
 
 // Error implements error: the class, then the field and value at fault and
-// the reason, when known.
+// the reason, when known. The value is quoted and clipped (it comes from
+// the token).
 func (e *Error) Error() string {
 	msg := "oidc: " + e.Err.Error()
 	if e.Field != "" {
 		msg += ": " + e.Field
 		if e.Value != "" {
-			msg += fmt.Sprintf(" %q", e.Value)
+			msg += " " + quote.Value(e.Value)
 		}
 	}
 	if e.Reason != "" {

@@ -21,6 +21,9 @@ type Provider interface {
 	Issuer() oidc.Issuer
 	// Decode turns a verified token into the provider's validated claims.
 	Decode(t *oidc.Token) (claims.Set, error)
+	// Workload describes the workload of claims the provider decoded, with
+	// its issuer and web addresses, which the token does not carry.
+	Workload(set claims.Set) claims.Workload
 }
 
 // provider is the common shape of the providers in this package.

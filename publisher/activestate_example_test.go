@@ -30,5 +30,5 @@ func ExampleActiveState() {
 	}
 	// Output:
 	// activestate-labs/pyproject-example []
-	// subject: the publisher expects org:ActiveState-Labs:project:pyproject-example, the token was issued to org:ActiveState-Labs:project:pyproject-example-2 (claim sub)
+	// subject: the publisher expects org:ActiveState-Labs:project:pyproject-example, the token was issued to "org:ActiveState-Labs:project:pyproject-example-2" (claim sub)
 }

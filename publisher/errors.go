@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/trustpub/trustpub/internal/quote"
 )
 
 // Sentinels for the rejections this package adds to those of package oidc
@@ -29,12 +31,15 @@ type Mismatch struct {
 }
 
 // String explains the mismatch to the maintainer who must fix their setup.
+// What the token carries is quoted and clipped; what the publisher expects,
+// the registry's own wording, is clipped and has control characters escaped
+// (it may embed the token's ref).
 func (m Mismatch) String() string {
-	got := m.Got
-	if got == "" {
-		got = "no " + m.Claim
+	got := "no " + m.Claim
+	if m.Got != "" {
+		got = quote.Value(m.Got)
 	}
-	return fmt.Sprintf("%s: the publisher expects %s, the token was issued to %s (claim %s)", m.Rule, m.Want, got, m.Claim)
+	return fmt.Sprintf("%s: the publisher expects %s, the token was issued to %s (claim %s)", m.Rule, quote.Text(m.Want), got, m.Claim)
 }
 
 // Rejection is why one registered publisher did not match.
@@ -53,15 +58,16 @@ type NoMatchError struct {
 	Rejected []Rejection // every candidate and why it failed; empty when none is registered
 }
 
-// Error implements error, listing every rejected candidate and why.
+// Error implements error, listing every rejected candidate and why. The
+// lookup key (from the token) and publisher ids are quoted and clipped.
 func (e *NoMatchError) Error() string {
 	if len(e.Rejected) == 0 {
-		return fmt.Sprintf("publisher: no trusted publisher is registered for %s on issuer %s", e.Key, e.Issuer)
+		return fmt.Sprintf("publisher: no trusted publisher is registered for %s on issuer %s", quote.Value(e.Key), e.Issuer)
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "publisher: no trusted publisher for %s on issuer %s matches the token", e.Key, e.Issuer)
+	fmt.Fprintf(&b, "publisher: no trusted publisher for %s on issuer %s matches the token", quote.Value(e.Key), e.Issuer)
 	for _, r := range e.Rejected {
-		fmt.Fprintf(&b, "; publisher %s: ", r.ID)
+		fmt.Fprintf(&b, "; publisher %s: ", quote.Value(r.ID))
 		if r.Err != nil {
 			fmt.Fprintf(&b, "the registered policy is invalid (%v)", r.Err)
 			continue

@@ -108,7 +108,7 @@ func ExampleNoMatchError() {
 	}
 	// Output:
 	// no publisher of octo-org/hello matches:
-	// - hello: workflow: the publisher expects release.yml, the token was issued to .github/workflows/build.yml (claim workflow_ref)
+	// - hello: workflow: the publisher expects release.yml, the token was issued to ".github/workflows/build.yml" (claim workflow_ref)
 	// - hello: environment: the publisher expects pypi, the token was issued to no environment (claim environment)
 }
 

@@ -44,9 +44,9 @@ func ExampleGitHub() {
 	// Output:
 	// {"owner":"octo-org","owner_id":"9919","repository":"hello","workflow":"release.yml","environment":"pypi","refs":["refs/tags/v*"]}
 	// release.yml on v1.0.0: 0 mismatches
-	// workflow: the publisher expects release.yml, the token was issued to .github/workflows/build.yml (claim workflow_ref)
+	// workflow: the publisher expects release.yml, the token was issued to ".github/workflows/build.yml" (claim workflow_ref)
 	// environment: the publisher expects pypi, the token was issued to no environment (claim environment)
-	// refs: the publisher expects a ref matching refs/tags/v*, the token was issued to refs/heads/main (claim ref)
+	// refs: the publisher expects a ref matching refs/tags/v*, the token was issued to "refs/heads/main" (claim ref)
 }
 
 // A publisher whose job must run in a reusable workflow of another
@@ -66,5 +66,5 @@ func ExampleGitHub_reusableWorkflow() {
 	}
 	// Output:
 	// v2: []
-	// reusable_workflow: the publisher expects octo-org/workflows/.github/workflows/publish.yml@refs/tags/v2, the token was issued to octo-org/workflows/.github/workflows/publish.yml@refs/heads/main (claim job_workflow_ref)
+	// reusable_workflow: the publisher expects octo-org/workflows/.github/workflows/publish.yml@refs/tags/v2, the token was issued to "octo-org/workflows/.github/workflows/publish.yml@refs/heads/main" (claim job_workflow_ref)
 }

@@ -311,7 +311,7 @@ func TestGitHubMismatchWording(t *testing.T) {
 		got = append(got, m.String())
 	}
 	want := []string{
-		"workflow: the publisher expects release.yml, the token was issued to .github/workflows/build.yml (claim workflow_ref)",
+		"workflow: the publisher expects release.yml, the token was issued to \".github/workflows/build.yml\" (claim workflow_ref)",
 		"environment: the publisher expects pypi, the token was issued to no environment (claim environment)",
 	}
 	if diff := cmp.Diff(want, got); diff != "" {

@@ -35,7 +35,7 @@ func ExampleGitLab() {
 	fmt.Println(string(b))
 	// Output:
 	// release: []
-	// ci_config_path: the publisher expects gitlab.com/octocat/hello-world//ci/release.yml@refs/heads/main, the token was issued to gitlab.com/octocat/hello-world//.gitlab-ci.yml@refs/heads/main (claim ci_config_ref_uri)
-	// refs: the publisher expects a ref matching refs/tags/v*, the token was issued to refs/heads/main (claim ref_path)
+	// ci_config_path: the publisher expects gitlab.com/octocat/hello-world//ci/release.yml@refs/heads/main, the token was issued to "gitlab.com/octocat/hello-world//.gitlab-ci.yml@refs/heads/main" (claim ci_config_ref_uri)
+	// refs: the publisher expects a ref matching refs/tags/v*, the token was issued to "refs/heads/main" (claim ref_path)
 	// {"id":"hello-world","provider":"gitlab","policy":{"namespace":"octocat","project":"hello-world","ci_config_path":"ci/release.yml","project_id":"74884433","refs":["refs/tags/v*"]}}
 }

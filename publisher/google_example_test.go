@@ -29,7 +29,7 @@ func ExampleGoogle() {
 	fmt.Println((&publisher.Google{Email: "Release@proj.iam.gserviceaccount.com"}).Validate())
 	// Output:
 	// VM token: []
-	// email_verified: the publisher expects true, the token was issued to false (claim email_verified)
-	// subject: the publisher expects 110987294251917851298, the token was issued to 110987294251917851299 (claim sub)
+	// email_verified: the publisher expects true, the token was issued to "false" (claim email_verified)
+	// subject: the publisher expects 110987294251917851298, the token was issued to "110987294251917851299" (claim sub)
 	// invalid publisher policy: google email: "Release@proj.iam.gserviceaccount.com" is not a service account email (name@domain, lower case)
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/trustpub/trustpub/claims"
 	"github.com/trustpub/trustpub/internal/jsonobj"
 	"github.com/trustpub/trustpub/internal/nilness"
+	"github.com/trustpub/trustpub/internal/quote"
 	"github.com/trustpub/trustpub/providers"
 )
 
@@ -71,10 +72,10 @@ func (e *UnservedError) Error() string {
 			b.WriteString(", ")
 		}
 		if nilness.Is(r.Policy) { // not built by CheckIssuers
-			fmt.Fprintf(&b, "publisher %q (no policy)", r.ID)
+			fmt.Fprintf(&b, "publisher %s (no policy)", quote.Value(r.ID))
 			continue
 		}
-		fmt.Fprintf(&b, "publisher %q (%s on %s)", r.ID, r.Policy.Provider(), r.Policy.Issuer())
+		fmt.Fprintf(&b, "publisher %s (%s on %s)", quote.Value(r.ID), r.Policy.Provider(), quote.Text(r.Policy.Issuer()))
 	}
 	b.WriteString(": add the provider, or correct the publisher's issuer")
 	return b.String()

@@ -201,10 +201,10 @@ func TestVerifyNoMatch(t *testing.T) {
 	}
 	msg := err.Error()
 	for _, s := range []string{
-		repo, k.iss.URL(), "publisher build", "publisher pinned",
-		"workflow: the publisher expects build.yml, the token was issued to .github/workflows/release.yml",
-		"owner_id: the publisher expects 1, the token was issued to 9919",
-		"environment: the publisher expects pypi, the token was issued to Production",
+		`"` + repo + `"`, k.iss.URL(), `publisher "build"`, `publisher "pinned"`,
+		`workflow: the publisher expects build.yml, the token was issued to ".github/workflows/release.yml"`,
+		`owner_id: the publisher expects 1, the token was issued to "9919"`,
+		`environment: the publisher expects pypi, the token was issued to "Production"`,
 	} {
 		if !strings.Contains(msg, s) {
 			t.Errorf("message does not contain %q:\n%s", s, msg)
@@ -258,7 +258,7 @@ func TestVerifyNothingRegistered(t *testing.T) {
 	if len(nm.Rejected) != 0 || nm.Key != repo || nm.Issuer != k.iss.URL() {
 		t.Errorf("NoMatchError = %+v", nm)
 	}
-	want := "publisher: no trusted publisher is registered for " + repo + " on issuer " + k.iss.URL()
+	want := `publisher: no trusted publisher is registered for "` + repo + `" on issuer ` + k.iss.URL()
 	if err.Error() != want {
 		t.Errorf("message = %q, want %q", err, want)
 	}
@@ -397,7 +397,7 @@ func TestVerifyDistrustsTheStore(t *testing.T) {
 	if len(nm.Rejected) != 1 || nm.Rejected[0].ID != "zero-owner-id" || !errors.Is(nm.Rejected[0].Err, publisher.ErrPolicy) {
 		t.Fatalf("rejected = %+v, want only the invalid policy, as invalid", nm.Rejected)
 	}
-	if !strings.Contains(err.Error(), "publisher zero-owner-id: the registered policy is invalid") {
+	if !strings.Contains(err.Error(), `publisher "zero-owner-id": the registered policy is invalid`) {
 		t.Errorf("message %q does not explain the invalid policy", err)
 	}
 }

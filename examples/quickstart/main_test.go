@@ -16,7 +16,7 @@ func TestQuickstart(t *testing.T) {
 	for _, want := range []string{
 		"token from release.yml on tag v1.0.0:\n  ACCEPTED: may publish as hello\n",
 		"token from build.yml on main:\n  REFUSED: ",
-		"    - workflow: the publisher expects release.yml, the token was issued to .github/workflows/build.yml (claim workflow_ref)\n",
+		"    - workflow: the publisher expects release.yml, the token was issued to \".github/workflows/build.yml\" (claim workflow_ref)\n",
 	} {
 		if !strings.Contains(got, want) {
 			t.Errorf("quickstart output lacks %q; got:\n%s", want, got)

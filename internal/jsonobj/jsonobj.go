@@ -15,6 +15,8 @@ import (
 	"strings"
 	"unicode/utf16"
 	"unicode/utf8"
+
+	"github.com/trustpub/trustpub/internal/quote"
 )
 
 // MaxDepth bounds the nesting of objects and arrays.
@@ -75,7 +77,7 @@ func (v Value) Bool() (bool, error) {
 func (v Value) Int() (int64, error) {
 	n, exact, err := v.number()
 	if err == nil && !exact {
-		err = fmt.Errorf("%w: number %s is not an integer", ErrSyntax, v.Raw)
+		err = fmt.Errorf("%w: number %s is not an integer", ErrSyntax, quote.Text(v.Raw))
 	}
 	return n, err
 }
@@ -96,7 +98,7 @@ func (v Value) number() (n int64, exact bool, err error) {
 	}
 	f, err := strconv.ParseFloat(v.Raw, 64)
 	if err != nil || math.IsNaN(f) || f >= 1<<63 || f < -(1<<63) {
-		return 0, false, fmt.Errorf("%w: number %s out of range", ErrSyntax, v.Raw)
+		return 0, false, fmt.Errorf("%w: number %s out of range", ErrSyntax, quote.Text(v.Raw))
 	}
 	return int64(f), f == math.Trunc(f), nil
 }
@@ -185,7 +187,7 @@ func (p *parser) object(depth int, fn func(string, Value) error) error {
 			return err
 		}
 		if !seen.add(key) {
-			return fmt.Errorf("%w: duplicate key %q", ErrSyntax, key)
+			return fmt.Errorf("%w: duplicate key %s", ErrSyntax, quote.Value(key))
 		}
 		p.space()
 		if p.i >= len(p.src) || p.src[p.i] != ':' {
