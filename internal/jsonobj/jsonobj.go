@@ -91,13 +91,20 @@ func (v Value) number() (n int64, exact bool, err error) {
 	if v.Kind != Number {
 		return 0, false, &TypeError{Want: Number, Got: v.Kind}
 	}
+	if n, err := strconv.ParseInt(v.Raw, 10, 64); err == nil && jsonInt(v.Raw) {
+		return n, true, nil
+	}
 	if p := (parser{src: v.Raw}); v.Raw == "" || p.number() != nil || p.i != len(v.Raw) {
 		return 0, false, fmt.Errorf("%w: %q is not a JSON number", ErrSyntax, v.Raw)
 	}
-	if n, err := strconv.ParseInt(v.Raw, 10, 64); err == nil {
-		return n, true, nil
-	}
 	return decimal(v.Raw)
+}
+
+// jsonInt reports whether text strconv.ParseInt took is also JSON: no "+",
+// no leading zero. It matters only for a Value built by hand.
+func jsonInt(s string) bool {
+	digits := strings.TrimPrefix(s, "-")
+	return s[0] != '+' && (len(digits) == 1 || digits[0] != '0')
 }
 
 // decimal converts the text of a JSON number that is not a plain integer
