@@ -23,7 +23,10 @@ type ReplayStore interface {
 	// returns an error wrapping ErrReplayed if id is already recorded, or
 	// ErrReplayStore if the store cannot tell. An until that has already
 	// passed is refused with ErrReplayStore: recording it would protect
-	// nothing.
+	// nothing. A record may outlive until, never the reverse: an until the
+	// store cannot represent (the far future) is refused with
+	// ErrReplayStore, never recorded for less. Ids of any length and bytes
+	// are distinct whenever they differ.
 	Claim(ctx context.Context, id string, until time.Time) error
 }
 
@@ -41,12 +44,16 @@ type MemoryReplayConfig struct {
 // moment they expire: each Claim first drops every expired entry, earliest
 // first, from a heap ordered by expiry, so no claim pays for a sweep of the
 // whole store and no expired entry counts against the bound.
+//
+// Expiries are kept in whole seconds since 1970, rounded up: an entry may
+// outlive its expiry by under a second, never the reverse, and every
+// instant a time.Time can hold fits (nanoseconds would overflow in 2262).
 type MemoryReplayStore struct {
 	max int
 	now func() time.Time
 
 	mu      sync.Mutex
-	entries map[replayKey]int64 // expiry, Unix nanoseconds
+	entries map[replayKey]int64 // expiry, Unix seconds rounded up
 	heap    []replayEntry       // the same entries, a min-heap by expiry
 }
 
@@ -80,18 +87,30 @@ func (m *MemoryReplayStore) Claim(ctx context.Context, id string, until time.Tim
 		return fmt.Errorf("oidc: %w: expiry %s of %s is not in the future", ErrReplayStore, until.UTC().Format(time.RFC3339), quoteID(id))
 	}
 	key := replayKey(sha256.Sum256([]byte(id)))
+	exp := ceilUnix(until)
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	m.evict(now.UnixNano())
-	if exp, ok := m.entries[key]; ok {
-		return fmt.Errorf("oidc: %w: %s (recorded until %s)", ErrReplayed, quoteID(id), time.Unix(0, exp).UTC().Format(time.RFC3339))
+	m.evict(now.Unix())
+	if old, ok := m.entries[key]; ok {
+		return fmt.Errorf("oidc: %w: %s (recorded until %s)", ErrReplayed, quoteID(id), time.Unix(old, 0).UTC().Format(time.RFC3339))
 	}
 	if len(m.entries) >= m.max {
 		return fmt.Errorf("oidc: %w: %d unexpired tokens recorded, the limit (MaxEntries); refusing rather than forgetting one", ErrReplayStore, m.max)
 	}
-	m.entries[key] = until.UnixNano()
-	m.push(replayEntry{key, until.UnixNano()})
+	m.entries[key] = exp
+	m.push(replayEntry{key, exp})
 	return nil
+}
+
+// ceilUnix is t in seconds since 1970, rounded up. It cannot overflow: the
+// latest time.Time is MaxInt64 seconds after year 1, over 62 billion
+// seconds short of MaxInt64 seconds after 1970.
+func ceilUnix(t time.Time) int64 {
+	s := t.Unix()
+	if t.Nanosecond() > 0 {
+		s++
+	}
+	return s
 }
 
 // Len returns the number of entries recorded, expired ones included until
@@ -102,7 +121,8 @@ func (m *MemoryReplayStore) Len() int {
 	return len(m.entries)
 }
 
-// evict drops every entry whose expiry is at or before now.
+// evict drops every entry whose expiry is at or before now (Unix seconds,
+// rounded down).
 func (m *MemoryReplayStore) evict(now int64) {
 	for len(m.heap) > 0 && m.heap[0].until <= now {
 		delete(m.entries, m.heap[0].key)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"strings"
 	"sync"
@@ -105,6 +106,33 @@ func TestMemoryReplayEviction(t *testing.T) {
 				}
 				expiry[id] = now.Add(time.Hour)
 			}
+		}
+	}
+}
+
+// Far from 1970, entries still leave at their expiry and not before: across
+// 2262-04-11T23:47:16Z, where nanoseconds since 1970 overflow an int64, and
+// past it; expiries with a fraction of a second are kept until then.
+func TestMemoryReplayFarFuture(t *testing.T) {
+	nanoEnd := time.Unix(0, math.MaxInt64)
+	for _, start := range []time.Time{replayT0, nanoEnd.Add(-time.Hour), time.Date(2300, 1, 1, 0, 0, 0, 0, time.UTC),
+		time.Date(9999, 12, 31, 22, 0, 0, 0, time.UTC)} {
+		clk := &replayClock{t: start}
+		m := oidc.NewMemoryReplayStore(oidc.MemoryReplayConfig{Now: clk.Now})
+		ctx := context.Background()
+		until := start.Add(90*time.Minute + 500*time.Millisecond)
+		if err := m.Claim(ctx, "a", until); err != nil {
+			t.Fatalf("from %s: %v", start, err)
+		}
+		for _, at := range []time.Time{start, until.Add(-time.Nanosecond)} {
+			clk.Set(at)
+			if err := m.Claim(ctx, "a", at.Add(time.Hour)); !errors.Is(err, oidc.ErrReplayed) {
+				t.Fatalf("at %s, until %s: %v, want ErrReplayed", at, until, err)
+			}
+		}
+		clk.Set(until.Add(time.Second))
+		if err := m.Claim(ctx, "b", until.Add(time.Hour)); err != nil || m.Len() != 1 {
+			t.Fatalf("a second after %s: %v, %d entries; want the expired one gone", until, err, m.Len())
 		}
 	}
 }

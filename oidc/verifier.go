@@ -47,21 +47,48 @@ type Config struct {
 	AllowMultipleAudiences bool
 	// Keys provides issuers' keys. Required; usually a *KeyCache.
 	Keys KeySource
-	// Leeway is the clock skew allowed on exp, nbf and iat. Default 30 s;
-	// a negative value means none.
+	// Leeway is the clock skew allowed on exp, nbf and iat. Zero means
+	// DefaultLeeway (30 s); NoLeeway means none. Any other negative value,
+	// or one above LeewayLimit (5 min), is a configuration error.
 	Leeway time.Duration
-	// MaxLifetime caps exp - iat. Default 6 h: GitLab tokens live as long as
-	// the job's timeout. Raise it if your users run longer jobs.
+	// MaxLifetime caps exp - iat. Zero means DefaultMaxLifetime (6 h):
+	// GitLab tokens live as long as the job's timeout. Raise it if your
+	// users run longer jobs, up to MaxLifetimeLimit (24 h); a negative
+	// value or one above the limit is a configuration error.
 	MaxLifetime time.Duration
-	// MaxTokenSize caps the token's length, checked before decoding.
-	// Default 16 KiB.
+	// MaxTokenSize caps the token's length, checked before decoding. Zero
+	// means DefaultMaxTokenSize (16 KiB); a negative value or one above
+	// MaxTokenSizeLimit (64 KiB) is a configuration error.
 	MaxTokenSize int
 	// Now is the clock. Default time.Now.
 	Now func() time.Time
 }
 
-// DefaultLeeway is the clock skew allowed when Config.Leeway is zero.
-const DefaultLeeway = 30 * time.Second
+// Defaults and limits of Config's token checks. The limits keep what a
+// token may claim, and what a replay store must record, bounded: a token
+// accepted at all expires less than MaxLifetimeLimit + LeewayLimit ahead.
+const (
+	// DefaultLeeway is the clock skew allowed when Config.Leeway is zero.
+	DefaultLeeway = 30 * time.Second
+	// NoLeeway, as Config.Leeway, allows no clock skew at all.
+	NoLeeway time.Duration = -1
+	// LeewayLimit is the largest Config.Leeway: clocks further apart are
+	// a fault to fix, not to tolerate.
+	LeewayLimit = 5 * time.Minute
+
+	// DefaultMaxLifetime is exp - iat's cap when Config.MaxLifetime is zero.
+	DefaultMaxLifetime = 6 * time.Hour
+	// MaxLifetimeLimit is the largest Config.MaxLifetime: a token that
+	// lives longer than a day is a credential, not a CI job's identity.
+	MaxLifetimeLimit = 24 * time.Hour
+
+	// DefaultMaxTokenSize is the length cap when Config.MaxTokenSize is zero.
+	DefaultMaxTokenSize = 16 << 10
+	// MaxTokenSizeLimit is the largest Config.MaxTokenSize: real tokens
+	// take 1 to 4 KiB, and every byte is parsed before the signature is
+	// checked.
+	MaxTokenSizeLimit = 64 << 10
+)
 
 // Verifier checks tokens. It is safe for concurrent use.
 type Verifier struct {
@@ -80,17 +107,8 @@ func NewVerifier(cfg Config) (*Verifier, error) {
 	if len(cfg.Issuers) == 0 {
 		return nil, errors.New("oidc: Config.Issuers is empty")
 	}
-	switch {
-	case cfg.Leeway == 0:
-		cfg.Leeway = DefaultLeeway
-	case cfg.Leeway < 0:
-		cfg.Leeway = 0
-	}
-	if cfg.MaxLifetime <= 0 {
-		cfg.MaxLifetime = 6 * time.Hour
-	}
-	if cfg.MaxTokenSize <= 0 {
-		cfg.MaxTokenSize = 16 << 10
+	if err := cfg.bounds(); err != nil {
+		return nil, err
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now

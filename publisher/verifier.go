@@ -27,7 +27,8 @@ type Config struct {
 	Replay oidc.ReplayStore
 	// ReplayMargin is added past the last instant a token could be accepted
 	// (exp + leeway) when recording it, for clock differences between
-	// replicas. Default 1 min.
+	// replicas. Zero means DefaultReplayMargin (1 min); a negative value or
+	// one above ReplayMarginLimit (1 h) is a configuration error.
 	ReplayMargin time.Duration
 	// Keys provides the issuers' keys. Default: a KeyCache built from Cache
 	// and HTTPClient, closed by Verifier.Close.
@@ -37,7 +38,8 @@ type Config struct {
 	// HTTPClient, when set, is the default KeyCache's client.
 	HTTPClient *http.Client
 
-	// Token checks; see oidc.Config for their defaults.
+	// Token checks; see oidc.Config for their defaults and limits
+	// (oidc.NoLeeway allows no clock skew).
 	Leeway                 time.Duration
 	MaxLifetime            time.Duration    // caps exp - iat; default 6 h
 	MaxTokenSize           int              // caps the token's length; default 16 KiB
@@ -89,11 +91,12 @@ func New(cfg Config) (*Verifier, error) {
 			return nil, err
 		}
 	}
-	v := &Verifier{byIssuer: make(map[string]providers.Provider), store: cfg.Publishers,
-		replay: cfg.Replay, margin: cfg.ReplayMargin}
-	if v.margin <= 0 {
-		v.margin = time.Minute
+	margin, err := replayMargin(cfg.ReplayMargin)
+	if err != nil {
+		return nil, err
 	}
+	v := &Verifier{byIssuer: make(map[string]providers.Provider), store: cfg.Publishers,
+		replay: cfg.Replay, margin: margin}
 	var issuers []oidc.Issuer
 	for _, p := range cfg.Providers {
 		iss := p.Issuer()

@@ -93,14 +93,68 @@ func (v Value) number() (n int64, exact bool, err error) {
 	if v.Kind != Number {
 		return 0, false, &TypeError{Want: Number, Got: v.Kind}
 	}
-	if n, err := strconv.ParseInt(v.Raw, 10, 64); err == nil {
+	if n, err := strconv.ParseInt(v.Raw, 10, 64); err == nil && jsonInt(v.Raw) {
 		return n, true, nil
 	}
-	f, err := strconv.ParseFloat(v.Raw, 64)
-	if err != nil || math.IsNaN(f) || f >= 1<<63 || f < -(1<<63) {
-		return 0, false, fmt.Errorf("%w: number %s out of range", ErrSyntax, quote.Text(v.Raw))
+	if p := (parser{src: v.Raw}); v.Raw == "" || p.number() != nil || p.i != len(v.Raw) {
+		return 0, false, fmt.Errorf("%w: %s is not a JSON number", ErrSyntax, quote.Value(v.Raw))
 	}
-	return int64(f), f == math.Trunc(f), nil
+	return decimal(v.Raw)
+}
+
+// jsonInt reports whether text strconv.ParseInt took is also JSON: no "+",
+// no leading zero. It matters only for a Value built by hand.
+func jsonInt(s string) bool {
+	digits := strings.TrimPrefix(s, "-")
+	return s[0] != '+' && (len(digits) == 1 || digits[0] != '0')
+}
+
+// decimal converts the text of a JSON number that is not a plain integer
+// exactly: the value truncated toward zero, and whether that lost nothing.
+// A float64 would round, taking 1.0000000000000000001 for an integer and
+// 9007199254740993.0 for 9007199254740992.
+func decimal(raw string) (n int64, exact bool, err error) {
+	s, neg := strings.CutPrefix(raw, "-")
+	mant, expText := s, ""
+	if i := strings.IndexAny(s, "eE"); i >= 0 {
+		mant, expText = s[:i], s[i+1:]
+	}
+	whole, frac, _ := strings.Cut(mant, ".")
+	digits := strings.TrimLeft(whole+frac, "0")
+	if digits == "" {
+		return 0, true, nil // zero, whatever the exponent
+	}
+	sig := strings.TrimRight(digits, "0")
+	exp, err := strconv.ParseInt(strings.TrimPrefix(expText, "+"), 10, 64)
+	if expText == "" {
+		exp, err = 0, nil
+	}
+	if err != nil { // beyond int64: clamped, the value is 0 or out of range either way
+		exp = math.MaxInt64 / 4
+		if strings.HasPrefix(expText, "-") {
+			exp = -exp
+		}
+	}
+	// The value is sig × 10^e; sig has no trailing zeros.
+	e := exp - int64(len(frac)) + int64(len(digits)-len(sig))
+	intDigits := int64(len(sig)) + e
+	switch {
+	case intDigits > 19:
+		return 0, false, fmt.Errorf("%w: number %s out of range", ErrSyntax, quote.Text(raw))
+	case intDigits <= 0:
+		return 0, false, nil // between -1 and 1, not zero
+	case e >= 0:
+		s, exact = sig+strings.Repeat("0", int(e)), true
+	default:
+		s, exact = sig[:intDigits], false
+	}
+	if neg {
+		s = "-" + s
+	}
+	if n, err = strconv.ParseInt(s, 10, 64); err != nil {
+		return 0, false, fmt.Errorf("%w: number %s out of range", ErrSyntax, quote.Text(raw))
+	}
+	return n, exact, nil
 }
 
 // TypeError reports a value of another JSON type than the one expected.

@@ -275,3 +275,31 @@ func BenchmarkManyKeys(b *testing.B) {
 		}
 	}
 }
+
+// Numbers convert exactly, never through a float64 that would round, and a
+// Value built by hand must hold JSON number text.
+func TestNumberExact(t *testing.T) {
+	for raw, want := range map[string]struct {
+		n     int64
+		exact bool
+	}{
+		"9007199254740993.0": {9007199254740993, true}, "1.0000000000000000001": {1, false},
+		"1700000000.99999999999999999": {1700000000, false}, "-1.9e0": {-1, false}, "-0.5": {0, false},
+		"92233720368547758.07e2": {1<<63 - 1, true}, "-9223372036854775808.0": {-1 << 63, true},
+		"0e99999999999999999999": {0, true}, "1e-99999999999999999999": {0, false}, "12e-1": {1, false},
+		"1200e-2": {12, true}, "0.000120e5": {12, true},
+	} {
+		v := jsonobj.Value{Kind: jsonobj.Number, Raw: raw}
+		if n, err := v.Trunc(); err != nil || n != want.n {
+			t.Errorf("Trunc(%s) = %d, %v; want %d", raw, n, err, want.n)
+		}
+		if n, err := v.Int(); want.exact && (err != nil || n != want.n) || !want.exact && err == nil {
+			t.Errorf("Int(%s) = %d, %v; want %d, exact %v", raw, n, err, want.n, want.exact)
+		}
+	}
+	for _, raw := range []string{"", "+5", "007", "1.", ".5", "1e", "abc", "1 ", "0x10", "1_000", "9223372036854775807.5e1", "1e99999999999999999999"} {
+		if n, err := (jsonobj.Value{Kind: jsonobj.Number, Raw: raw}).Trunc(); !errors.Is(err, jsonobj.ErrSyntax) {
+			t.Errorf("Trunc(%q) = %d, %v; want ErrSyntax", raw, n, err)
+		}
+	}
+}

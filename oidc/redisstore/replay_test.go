@@ -3,6 +3,8 @@ package redisstore_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"math"
 	"strings"
 	"testing"
 	"time"
@@ -66,6 +68,43 @@ func TestClaimExpiry(t *testing.T) {
 		want := until.Add(time.Millisecond - 1).Truncate(time.Millisecond)
 		if got := time.UnixMilli(int64(at / time.Millisecond)); !got.Equal(want) {
 			t.Errorf("PEXPIRETIME = %s, want %s (until %s)", got, want, until)
+		}
+	}
+}
+
+// Far expiries reach Redis as the same instant in milliseconds, rounded up,
+// up to the last Redis can hold; past it the claim is refused, never sent
+// as milliseconds that wrapped around to the past.
+func TestClaimFarExpiry(t *testing.T) {
+	rdb := redistest.Connect(t)
+	s := newStore(t, rdb, redisstore.Config{})
+	ctx := context.Background()
+	lastSecond := int64(math.MaxInt64/1000 - 2)
+	for _, c := range []struct {
+		until  time.Time
+		wantMS int64 // 0: refused
+	}{
+		{time.Unix(0, math.MaxInt64).Add(time.Second), 9223372037855}, // 2262-04-11T23:47:17.854775807Z
+		{time.Date(9999, 12, 31, 23, 59, 59, 500_000, time.UTC), 253402300799001},
+		{time.Unix(lastSecond, 999_000_001), lastSecond*1000 + 1000},
+		{time.Unix(lastSecond+1, 0), 0},
+		{time.Unix(math.MaxUint64/1000+1, int64(time.Millisecond)), 0}, // its milliseconds wrap to 1970
+	} {
+		id := fmt.Sprint("far-", c.until.Unix())
+		err := s.Claim(ctx, id, c.until)
+		if c.wantMS == 0 {
+			if !errors.Is(err, oidc.ErrReplayStore) {
+				t.Errorf("until %s: %v, want ErrReplayStore", c.until.UTC(), err)
+			}
+			continue
+		}
+		if err != nil {
+			t.Fatalf("until %s: %v", c.until.UTC(), err)
+		}
+		// PEXPIRETIME read raw: as a time.Duration it would overflow.
+		at, err := rdb.Do(ctx, "PEXPIRETIME", s.ReplayKey(id)).Int64()
+		if err != nil || at != c.wantMS {
+			t.Errorf("until %s: PEXPIRETIME = %d (%v), want %d", c.until.UTC(), at, err, c.wantMS)
 		}
 	}
 }
