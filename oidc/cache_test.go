@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/trustpub/trustpub/internal/leakcheck"
@@ -394,35 +395,52 @@ func TestCacheEmptySetNotCached(t *testing.T) {
 }
 
 // The background refresh follows Cache-Control max-age, clamped to
-// [MinRefresh, MaxRefresh]. Real time, small bounds.
+// [MinRefresh, MaxRefresh]. The cache runs in a synctest bubble, so its
+// timers follow the bubble's fake clock: hours pass at once and the counts
+// are exact.
 func TestCacheBackgroundRefresh(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct {
 		name         string
 		cacheControl string
-		min, max     time.Duration
+		min, max     time.Duration // zero: the defaults, 5 min and 24 h
 		window       time.Duration
-		least, most  int // refreshes expected within window
+		refreshes    int // within window
 	}{
-		{"below MinRefresh", "public, max-age=0", 50 * time.Millisecond, 200 * time.Millisecond, time.Second, 8, 21},
-		{"no-store", "no-store", 50 * time.Millisecond, 200 * time.Millisecond, time.Second, 8, 21},
-		{"above MaxRefresh", "max-age=3600", 50 * time.Millisecond, 200 * time.Millisecond, time.Second, 3, 6},
-		{"within the bounds", "max-age=1", 50 * time.Millisecond, 10 * time.Second, 1500 * time.Millisecond, 1, 2},
+		{"below MinRefresh", "public, max-age=0", 0, 0, time.Hour + time.Minute, 12},
+		{"no-store", "no-store, max-age=3600", 0, 0, time.Hour + time.Minute, 12},
+		{"absent", "", 0, 0, time.Hour + time.Minute, 12},
+		{"within the bounds", "max-age=600", 0, 0, time.Hour + time.Minute, 6},
+		{"above MaxRefresh", "max-age=172800", 0, 0, 72*time.Hour + time.Minute, 3},
+		{"configured bounds", "max-age=3600", time.Minute, 2 * time.Minute, 10*time.Minute + time.Second, 5},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
-			kit := oidctest.New(t, oidctest.Options{})
+			kit := oidctest.New(t, oidctest.Options{}) // outside the bubble: its server waits on the network
 			kit.CacheControl(c.cacheControl)
-			cache := oidc.NewKeyCache(oidc.CacheConfig{HTTPClient: kit.Client(), MinRefresh: c.min, MaxRefresh: c.max})
-			defer cache.Close()
-			if err := cache.Prefetch(context.Background(), kit.OIDC()); err != nil {
-				t.Fatal(err)
-			}
-			time.Sleep(c.window)
-			if n := kit.JWKSRequests() - 1; n < c.least || n > c.most {
-				t.Errorf("%d refreshes in %s, want %d to %d", n, c.window, c.least, c.most)
-			}
+			synctest.Test(t, func(t *testing.T) {
+				cache := oidc.NewKeyCache(oidc.CacheConfig{HTTPClient: bubbleClient(kit), MinRefresh: c.min, MaxRefresh: c.max})
+				defer cache.Close()
+				if err := cache.Prefetch(context.Background(), kit.OIDC()); err != nil {
+					t.Fatal(err)
+				}
+				time.Sleep(c.window)
+				if n := kit.JWKSRequests() - 1; n != c.refreshes {
+					t.Errorf("%d refreshes in %s, want %d", n, c.window, c.refreshes)
+				}
+			})
 		})
 	}
+}
+
+// bubbleClient is a client of kit for a synctest bubble. It closes each
+// connection after its response: an idle keep-alive connection is a
+// goroutine blocked on network I/O, which would keep the bubble's clock
+// from advancing.
+func bubbleClient(kit *oidctest.Issuer) *http.Client {
+	tr := kit.Client().Transport.(*http.Transport).Clone()
+	tr.DisableKeepAlives = true
+	return &http.Client{Transport: tr}
 }
 
 const cacheMarker = "oidc.(*KeyCache)"
@@ -616,33 +634,33 @@ func TestCacheTypedNilShared(t *testing.T) {
 }
 
 // A scheduled refresh does not count against the refetch rate limit: a key
-// rotated in just after it is fetched on its first use.
+// rotated in just after it is fetched on its first use. The refresh runs on
+// a synctest bubble's fake clock.
 func TestCacheRefreshDoesNotRateLimitMisses(t *testing.T) {
-	clk := newStepClock() // frozen: every miss falls inside RefetchInterval of the refresh
-	kit := newKit(t, clk)
+	t.Parallel()
+	clk := newStepClock()         // frozen: every miss falls inside RefetchInterval of the refresh
+	kit := newKit(t, clk)         // outside the bubble: its server waits on the network
 	kit.CacheControl("max-age=0") // the first refresh comes after MinRefresh…
-	cache := newCache(t, kit, clk, func(c *oidc.CacheConfig) {
-		c.MinRefresh, c.MaxRefresh, c.RefetchInterval = 100*time.Millisecond, time.Hour, time.Hour
-	})
-	if err := cache.Prefetch(context.Background(), kit.OIDC()); err != nil {
-		t.Fatal(err)
-	}
-	kit.CacheControl("max-age=3600") // …and the next one an hour later
-	deadline := time.Now().Add(5 * time.Second)
-	for kit.JWKSRequests() < 2 {
-		if time.Now().After(deadline) {
-			t.Fatal("no background refresh")
+	synctest.Test(t, func(t *testing.T) {
+		cache := oidc.NewKeyCache(oidc.CacheConfig{HTTPClient: bubbleClient(kit), Now: clk.Now, RefetchInterval: time.Hour})
+		defer cache.Close()
+		if err := cache.Prefetch(context.Background(), kit.OIDC()); err != nil {
+			t.Fatal(err)
 		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	if _, err := kit.Rotate(); err != nil {
-		t.Fatal(err)
-	}
-	v := newVerifier(t, cache, clk, nil, kit)
-	if _, err := v.Verify(context.Background(), mint(t, kit, nil)); err != nil {
-		t.Fatalf("a key rotated in after a scheduled refresh: %v", err)
-	}
-	if n := kit.JWKSRequests(); n != 3 {
-		t.Errorf("%d key set requests, want 3 (prefetch, refresh, miss)", n)
-	}
+		kit.CacheControl("max-age=3600") // …and the next one an hour later
+		time.Sleep(5*time.Minute + time.Second)
+		if n := kit.JWKSRequests(); n != 2 {
+			t.Fatalf("%d key set requests after MinRefresh, want 2 (prefetch, refresh)", n)
+		}
+		if _, err := kit.Rotate(); err != nil {
+			t.Fatal(err)
+		}
+		v := newVerifier(t, cache, clk, nil, kit)
+		if _, err := v.Verify(context.Background(), mint(t, kit, nil)); err != nil {
+			t.Fatalf("a key rotated in after a scheduled refresh: %v", err)
+		}
+		if n := kit.JWKSRequests(); n != 3 {
+			t.Errorf("%d key set requests, want 3 (prefetch, refresh, miss)", n)
+		}
+	})
 }
