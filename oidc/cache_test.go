@@ -19,6 +19,7 @@ import (
 )
 
 func TestCacheDiscoveryAndPinned(t *testing.T) {
+	t.Parallel()
 	clk := newStepClock()
 	kit := newKit(t, clk)
 	raw := mint(t, kit, nil)
@@ -43,6 +44,7 @@ func TestCacheDiscoveryAndPinned(t *testing.T) {
 }
 
 func TestCacheDiscoveryRejects(t *testing.T) {
+	t.Parallel()
 	clk := newStepClock()
 	kit, other := newKit(t, clk), newKit(t, clk)
 	for _, c := range []struct {
@@ -82,6 +84,7 @@ func TestCacheDiscoveryRejects(t *testing.T) {
 }
 
 func TestCacheHTTPSOnly(t *testing.T) {
+	t.Parallel()
 	clk := newStepClock()
 	kit := newKit(t, clk)
 	cache := newCache(t, kit, clk, nil)
@@ -105,6 +108,7 @@ func TestCacheHTTPSOnly(t *testing.T) {
 }
 
 func TestCacheRedirects(t *testing.T) {
+	t.Parallel()
 	clk := newStepClock()
 	kit := newKit(t, clk)
 	set, err := oidctest.PublicJWKS(kit.Signer())
@@ -155,6 +159,7 @@ func TestCacheRedirects(t *testing.T) {
 }
 
 func TestCacheBodyCap(t *testing.T) {
+	t.Parallel()
 	clk := newStepClock()
 	kit := newKit(t, clk)
 	set, err := oidctest.PublicJWKS(kit.Signer())
@@ -188,6 +193,7 @@ func TestCacheBodyCap(t *testing.T) {
 }
 
 func TestCacheRequestTimeout(t *testing.T) {
+	t.Parallel()
 	clk := newStepClock()
 	kit := newKit(t, clk)
 	kit.Delay(5 * time.Second)
@@ -202,6 +208,7 @@ func TestCacheRequestTimeout(t *testing.T) {
 
 // Keys gives up waiting for a slow fetch when its caller does.
 func TestCacheKeysContext(t *testing.T) {
+	t.Parallel()
 	clk := newStepClock()
 	kit := newKit(t, clk)
 	kit.Delay(3 * time.Second)
@@ -217,6 +224,7 @@ func TestCacheKeysContext(t *testing.T) {
 }
 
 func TestCacheRotation(t *testing.T) {
+	t.Parallel()
 	env := newKitEnv(t, nil)
 	kit, v := env.kit, env.v
 	old := mint(t, kit, nil)
@@ -237,6 +245,7 @@ func TestCacheRotation(t *testing.T) {
 }
 
 func TestCacheRateLimit(t *testing.T) {
+	t.Parallel()
 	env := newKitEnv(t, nil)
 	kit, v, clk := env.kit, env.v, env.clk
 	unknown := func(id string) string {
@@ -271,6 +280,7 @@ func TestCacheRateLimit(t *testing.T) {
 }
 
 func TestCacheConcurrentMiss(t *testing.T) {
+	t.Parallel()
 	env := newKitEnv(t, nil)
 	kit, v := env.kit, env.v
 	if _, err := kit.Rotate(); err != nil {
@@ -318,6 +328,7 @@ func TestCacheConcurrentMiss(t *testing.T) {
 }
 
 func TestCacheOutage(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct {
 		name    string
 		breakIt func(*oidctest.Issuer)
@@ -328,6 +339,7 @@ func TestCacheOutage(t *testing.T) {
 		{"not a set", func(k *oidctest.Issuer) { k.ServeJWKS([]byte(`[]`)) }},
 	} {
 		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
 			clk := newStepClock()
 			kit := newKit(t, clk)
 			cache := newCache(t, kit, clk, func(c *oidc.CacheConfig) { c.MaxStale = time.Hour })
@@ -369,6 +381,7 @@ func TestCacheOutage(t *testing.T) {
 }
 
 func TestCacheEmptySetNotCached(t *testing.T) {
+	t.Parallel()
 	clk := newStepClock()
 	kit := newKit(t, clk)
 	kit.ServeJWKS([]byte(`{"keys":[]}`))
@@ -510,6 +523,7 @@ func TestCacheClose(t *testing.T) {
 }
 
 func TestCacheLogs(t *testing.T) {
+	t.Parallel()
 	rec := &logRecorder{}
 	clk := newStepClock()
 	kit := newKit(t, clk)
@@ -561,6 +575,7 @@ func (s *memKeyStore) LoadKeys(_ context.Context, iss string) ([]byte, time.Time
 
 // A replica started during an outage uses the set another one shared.
 func TestCacheShared(t *testing.T) {
+	t.Parallel()
 	clk := newStepClock()
 	kit := newKit(t, clk)
 	store := &memKeyStore{}
@@ -591,6 +606,7 @@ func TestCacheShared(t *testing.T) {
 // A replica whose own set went stale during an outage takes a fresher one
 // that another replica shared, and never one dated in the future.
 func TestCacheSharedFresherNotFuture(t *testing.T) {
+	t.Parallel()
 	clk := newStepClock()
 	kit := newKit(t, clk)
 	store := &memKeyStore{}
@@ -622,6 +638,7 @@ func TestCacheSharedFresherNotFuture(t *testing.T) {
 // A typed-nil shared store (a failed constructor's result) is ignored, not
 // called from the fetch goroutine, where its panic would end the process.
 func TestCacheTypedNilShared(t *testing.T) {
+	t.Parallel()
 	clk := newStepClock()
 	kit := newKit(t, clk)
 	c := newCache(t, kit, clk, func(c *oidc.CacheConfig) { c.Shared = (*memKeyStore)(nil) })

@@ -27,6 +27,7 @@ func (c *replayClock) Set(t time.Time) { c.mu.Lock(); c.t = t; c.mu.Unlock() }
 var replayT0 = time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
 
 func TestMemoryReplayOnce(t *testing.T) {
+	t.Parallel()
 	m := oidc.NewMemoryReplayStore(oidc.MemoryReplayConfig{})
 	ctx := context.Background()
 	until := time.Now().Add(time.Minute)
@@ -46,6 +47,7 @@ func TestMemoryReplayOnce(t *testing.T) {
 }
 
 func TestMemoryReplayRefusesBadInput(t *testing.T) {
+	t.Parallel()
 	clk := &replayClock{t: replayT0}
 	m := oidc.NewMemoryReplayStore(oidc.MemoryReplayConfig{Now: clk.Now})
 	for _, until := range []time.Time{{}, replayT0, replayT0.Add(-time.Second)} {
@@ -65,6 +67,7 @@ func TestMemoryReplayRefusesBadInput(t *testing.T) {
 
 // Entries leave at their expiry, not before, in any insertion order.
 func TestMemoryReplayEviction(t *testing.T) {
+	t.Parallel()
 	clk := &replayClock{t: replayT0}
 	m := oidc.NewMemoryReplayStore(oidc.MemoryReplayConfig{Now: clk.Now})
 	ctx := context.Background()
@@ -112,6 +115,7 @@ func TestMemoryReplayEviction(t *testing.T) {
 // A full store refuses new tokens and keeps refusing the recorded ones; it
 // takes new ones again once recorded ones expire.
 func TestMemoryReplayBound(t *testing.T) {
+	t.Parallel()
 	clk := &replayClock{t: replayT0}
 	m := oidc.NewMemoryReplayStore(oidc.MemoryReplayConfig{MaxEntries: 3, Now: clk.Now})
 	ctx := context.Background()
@@ -143,6 +147,7 @@ func TestMemoryReplayBound(t *testing.T) {
 
 // A burst is given back once it expires.
 func TestMemoryReplayShrinks(t *testing.T) {
+	t.Parallel()
 	clk := &replayClock{t: replayT0}
 	m := oidc.NewMemoryReplayStore(oidc.MemoryReplayConfig{Now: clk.Now})
 	ctx := context.Background()
@@ -163,6 +168,7 @@ func TestMemoryReplayShrinks(t *testing.T) {
 
 // The memory store keeps the contract every ReplayStore must.
 func TestMemoryReplayContract(t *testing.T) {
+	t.Parallel()
 	oidctest.TestReplayStore(t, func(*testing.T) oidc.ReplayStore {
 		return oidc.NewMemoryReplayStore(oidc.MemoryReplayConfig{})
 	})

@@ -7,6 +7,7 @@ import (
 )
 
 func TestGitHubIssuers(t *testing.T) {
+	t.Parallel()
 	ok := []struct {
 		name string
 		got  func() (providers.Provider, error)

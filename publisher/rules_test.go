@@ -41,6 +41,7 @@ func swapCase(s string) string {
 // TestGitHubRulesDocumentEveryClaim: one row per claim of the schema and
 // the reference (iss, aud, jti, repo_property_*), in a known vocabulary.
 func TestGitHubRulesDocumentEveryClaim(t *testing.T) {
+	t.Parallel()
 	want := []string{"iss", "aud", "jti", "repo_property_*"}
 	typ := reflect.TypeFor[claims.GitHub]()
 	for i := 0; i < typ.NumField(); i++ {
@@ -79,6 +80,7 @@ func TestGitHubRulesDocumentEveryClaim(t *testing.T) {
 // accept another case and the others refuse it; required claims cannot be
 // absent.
 func TestGitHubRulesAreApplied(t *testing.T) {
+	t.Parallel()
 	base := func() *claims.GitHub {
 		c := ghReleased()
 		// the calling workflow at the commit, so that ref and sha are
@@ -154,6 +156,7 @@ func TestGitHubRulesAreApplied(t *testing.T) {
 }
 
 func TestGitHubRulesIssuer(t *testing.T) {
+	t.Parallel()
 	p := ghMinimal()
 	if p.Issuer() != providers.GitHubIssuer {
 		t.Errorf("empty issuer means %s, want github.com's", p.Issuer())
@@ -168,6 +171,7 @@ func TestGitHubRulesIssuer(t *testing.T) {
 // the code documents, verbatim and complete. Regenerate one with
 // publisher.MarkdownTable(policy.Rules()).
 func TestREADMETables(t *testing.T) {
+	t.Parallel()
 	readme, err := os.ReadFile("../README.md")
 	if err != nil {
 		t.Fatalf("reading the README: %v", err)

@@ -3,6 +3,7 @@ package ident
 import "testing"
 
 func TestIdent(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct {
 		name string
 		f    func(string) bool
