@@ -58,7 +58,8 @@ type KeySource interface {
 }
 
 // KeyCache fetches, caches and rotates the key sets of every issuer. It is
-// safe for concurrent use. Its background refresh runs until Close.
+// safe for concurrent use. Its background refresh runs until Close. "Key
+// cache" in the package documentation gives its behaviour and limits.
 type KeyCache struct {
 	cfg    CacheConfig
 	client *http.Client
