@@ -651,15 +651,14 @@ func TestCacheTypedNilShared(t *testing.T) {
 }
 
 // A scheduled refresh does not count against the refetch rate limit: a key
-// rotated in just after it is fetched on its first use. The refresh runs on
-// a synctest bubble's fake clock.
+// rotated in just after it is fetched on its first use. Cache, tokens and
+// verifier all run on a synctest bubble's fake clock.
 func TestCacheRefreshDoesNotRateLimitMisses(t *testing.T) {
 	t.Parallel()
-	clk := newStepClock()         // frozen: every miss falls inside RefetchInterval of the refresh
-	kit := newKit(t, clk)         // outside the bubble: its server waits on the network
-	kit.CacheControl("max-age=0") // the first refresh comes after MinRefresh…
+	kit := oidctest.New(t, oidctest.Options{}) // outside the bubble: its server waits on the network
+	kit.CacheControl("max-age=0")              // the first refresh comes after MinRefresh…
 	synctest.Test(t, func(t *testing.T) {
-		cache := oidc.NewKeyCache(oidc.CacheConfig{HTTPClient: bubbleClient(kit), Now: clk.Now, RefetchInterval: time.Hour})
+		cache := oidc.NewKeyCache(oidc.CacheConfig{HTTPClient: bubbleClient(kit), RefetchInterval: time.Hour})
 		defer cache.Close()
 		if err := cache.Prefetch(context.Background(), kit.OIDC()); err != nil {
 			t.Fatal(err)
@@ -672,7 +671,11 @@ func TestCacheRefreshDoesNotRateLimitMisses(t *testing.T) {
 		if _, err := kit.Rotate(); err != nil {
 			t.Fatal(err)
 		}
-		v := newVerifier(t, cache, clk, nil, kit)
+		// The miss comes a second after the refresh, well within RefetchInterval.
+		v, err := oidc.NewVerifier(oidc.Config{Issuers: []oidc.Issuer{kit.OIDC()}, Audience: oidctest.DefaultAudience, Keys: cache})
+		if err != nil {
+			t.Fatal(err)
+		}
 		if _, err := v.Verify(context.Background(), mint(t, kit, nil)); err != nil {
 			t.Fatalf("a key rotated in after a scheduled refresh: %v", err)
 		}
