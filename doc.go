@@ -20,9 +20,12 @@
 //	    satisfies one, explaining every failed rule when it does not.
 //
 // Start from publisher.New and Verifier.Verify: one call from the raw token
-// to the publishers it proves, or a typed error. For tests of publishing
-// policy, the kit in [github.com/trustpub/trustpub/oidc/oidctest] runs a
-// local issuer over real HTTPS and mints realistic tokens.
+// to the publishers it proves, or a typed error. The documentation of
+// packages oidc and publisher gives the threat model, every check in the
+// order it is made, and the key cache's behaviour. For tests of publishing
+// policy, [github.com/trustpub/trustpub/oidc/oidctest] runs a local issuer
+// over real HTTPS, and [github.com/trustpub/trustpub/providers/providertest]
+// mints realistic provider tokens on it.
 //
 // This package itself holds only this overview.
 package trustpub

@@ -11,6 +11,7 @@ import (
 )
 
 func TestDecodeActiveStateFixture(t *testing.T) {
+	t.Parallel()
 	c, err := claims.DecodeActiveState(editFixture(t, "activestate.json", nil, map[string]string{"branch_id": `"x"`}))
 	if err != nil {
 		t.Fatal(err)
@@ -33,6 +34,7 @@ func TestDecodeActiveStateFixture(t *testing.T) {
 }
 
 func TestDecodeActiveStateErrors(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name  string
 		set   map[string]any

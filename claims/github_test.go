@@ -80,6 +80,7 @@ func want() *claims.GitHub {
 }
 
 func TestDecodeGitHubFixture(t *testing.T) {
+	t.Parallel()
 	c, err := claims.DecodeGitHub(fixture(t))
 	if err != nil {
 		t.Fatal(err)
@@ -93,6 +94,7 @@ func TestDecodeGitHubFixture(t *testing.T) {
 }
 
 func TestDecodeGitHubKeepsUnknownClaims(t *testing.T) {
+	t.Parallel()
 	payload := edit(t, map[string]any{
 		"repo_property_region": "us-east-1,eu-west-1",
 		"future_claim":         "x",
@@ -119,6 +121,7 @@ func TestDecodeGitHubKeepsUnknownClaims(t *testing.T) {
 }
 
 func TestDecodeGitHubRegisteredClaimsNotExtra(t *testing.T) {
+	t.Parallel()
 	c, err := claims.DecodeGitHub(fixture(t))
 	if err != nil {
 		t.Fatal(err)
@@ -129,6 +132,7 @@ func TestDecodeGitHubRegisteredClaimsNotExtra(t *testing.T) {
 }
 
 func TestDecodeGitHubWrongType(t *testing.T) {
+	t.Parallel()
 	for claim, raw := range map[string]string{
 		"repository_owner_id": `1167635`,
 		"environment":         `true`,
@@ -154,6 +158,7 @@ func TestDecodeGitHubWrongType(t *testing.T) {
 }
 
 func TestDecodeGitHubNullIsAbsent(t *testing.T) {
+	t.Parallel()
 	c, err := claims.DecodeGitHub(withRaw(t, "environment", "null"))
 	if err != nil {
 		t.Fatal(err)
@@ -173,6 +178,7 @@ func TestDecodeGitHubNullIsAbsent(t *testing.T) {
 }
 
 func TestDecodeGitHubDuplicateKeys(t *testing.T) {
+	t.Parallel()
 	for name, payload := range map[string]string{
 		"plain":   withRaw(t, "repository", `"evil/repo","repository":"haitch/jwtInspector"`),
 		"escaped": withRaw(t, "repository", `"evil/repo","repos\u0069tory":"haitch/jwtInspector"`),
@@ -191,6 +197,7 @@ func TestDecodeGitHubDuplicateKeys(t *testing.T) {
 }
 
 func TestDecodeGitHubMalformed(t *testing.T) {
+	t.Parallel()
 	for name, payload := range map[string]string{
 		"not an object": `["a"]`,
 		"trailing data": fixture(t) + "{}",
@@ -206,6 +213,7 @@ func TestDecodeGitHubMalformed(t *testing.T) {
 }
 
 func TestDecodeGitHubMissing(t *testing.T) {
+	t.Parallel()
 	for _, claim := range []string{"repository", "repository_owner", "repository_owner_id",
 		"sha", "workflow_ref", "job_workflow_ref", "event_name"} {
 		for name, payload := range map[string]string{
@@ -226,6 +234,7 @@ func TestDecodeGitHubMissing(t *testing.T) {
 // TestDecodeGitHub2022 decodes a token of 2022, before GitHub added the
 // stable ids: without repository_owner_id no policy can pin the owner.
 func TestDecodeGitHub2022(t *testing.T) {
+	t.Parallel()
 	payload := edit(t, map[string]any{"repository_id": nil, "repository_owner_id": nil,
 		"actor_id": nil, "runner_environment": nil})
 	_, err := claims.DecodeGitHub(payload)
@@ -236,6 +245,7 @@ func TestDecodeGitHub2022(t *testing.T) {
 }
 
 func TestDecodeGitHubInvalid(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name, claim string
 		set         map[string]any
@@ -269,6 +279,7 @@ func TestDecodeGitHubInvalid(t *testing.T) {
 }
 
 func TestDecodeGitHubOwnerCase(t *testing.T) {
+	t.Parallel()
 	// GitHub logins are case-insensitive; the claims agree in any case.
 	c, err := claims.DecodeGitHub(edit(t, map[string]any{"repository_owner": "HAITCH"}))
 	if err != nil {
@@ -280,6 +291,7 @@ func TestDecodeGitHubOwnerCase(t *testing.T) {
 }
 
 func TestGitHubMarshalRoundTrip(t *testing.T) {
+	t.Parallel()
 	in, err := claims.DecodeGitHub(edit(t, map[string]any{
 		"repo_property_team": "release",
 		"future_object":      map[string]any{"k": []any{1, "two"}},
@@ -304,6 +316,7 @@ func TestGitHubMarshalRoundTrip(t *testing.T) {
 }
 
 func TestGitHubMarshalExtraNeverOverridesClaims(t *testing.T) {
+	t.Parallel()
 	c := want()
 	c.Environment = "" // omitted when empty
 	c.Extra = map[string]json.RawMessage{
@@ -331,6 +344,7 @@ func TestGitHubMarshalExtraNeverOverridesClaims(t *testing.T) {
 }
 
 func TestErrorMessage(t *testing.T) {
+	t.Parallel()
 	err := &claims.Error{Err: claims.ErrType, Claim: "ref", Reason: "expected a JSON string, got array"}
 	want := "claims: claim has the wrong type: ref: expected a JSON string, got array"
 	if err.Error() != want {

@@ -63,6 +63,7 @@ func gitlabWant() *claims.GitLab {
 }
 
 func TestDecodeGitLabFixture(t *testing.T) {
+	t.Parallel()
 	c, err := claims.DecodeGitLab(editFixture(t, "gitlab-com-push.json", nil, nil))
 	if err != nil {
 		t.Fatal(err)
@@ -76,6 +77,7 @@ func TestDecodeGitLabFixture(t *testing.T) {
 }
 
 func TestDecodeGitLabArraysAndExtra(t *testing.T) {
+	t.Parallel()
 	p := editFixture(t, "gitlab-com-push.json", map[string]any{"project_path": "OctoCat/Hello-World", "namespace_path": "OctoCat"}, map[string]string{
 		"user_identities": `[{"provider":"github","extern_uid":"2435616","new_member":1},{"provider":null}]`,
 		"groups_direct":   `["octocat","octocat/sub"]`,
@@ -101,6 +103,7 @@ func TestDecodeGitLabArraysAndExtra(t *testing.T) {
 }
 
 func TestDecodeGitLabCIConfigRefURI(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name     string
 		set      map[string]any
@@ -127,6 +130,7 @@ func TestDecodeGitLabCIConfigRefURI(t *testing.T) {
 }
 
 func TestDecodeGitLabErrors(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name  string
 		set   map[string]any

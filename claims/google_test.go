@@ -11,6 +11,7 @@ import (
 )
 
 func TestDecodeGoogleFixture(t *testing.T) {
+	t.Parallel()
 	c, err := claims.DecodeGoogle(editFixture(t, "google-gce-full.json", nil, nil))
 	if err != nil {
 		t.Fatal(err)
@@ -33,6 +34,7 @@ func TestDecodeGoogleFixture(t *testing.T) {
 }
 
 func TestDecodeGoogleVariants(t *testing.T) {
+	t.Parallel()
 	// A format=standard token: no google claim; email_verified false is a
 	// value (the policy refuses it), not a decoding error.
 	c, err := claims.DecodeGoogle(editFixture(t, "google-gce-full.json",
@@ -61,6 +63,7 @@ func TestDecodeGoogleVariants(t *testing.T) {
 }
 
 func TestDecodeGoogleErrors(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name  string
 		set   map[string]any
@@ -91,6 +94,7 @@ func TestDecodeGoogleErrors(t *testing.T) {
 
 // A hand-built set (no decoding) with EmailVerified true is valid.
 func TestGoogleValidateBuilt(t *testing.T) {
+	t.Parallel()
 	c := &claims.Google{Subject: "1", Email: "a@b.iam.gserviceaccount.com", EmailVerified: true}
 	if err := c.Validate(); err != nil {
 		t.Fatal(err)

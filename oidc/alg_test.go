@@ -11,6 +11,7 @@ import (
 
 // The test kit signs with RSA only; ECDSA is checked here, on raw keys.
 func TestECDSA(t *testing.T) {
+	t.Parallel()
 	rsaKey, err := rsa.GenerateKey(rand.Reader, 2048)
 	if err != nil {
 		t.Fatal(err)
@@ -20,6 +21,7 @@ func TestECDSA(t *testing.T) {
 		curve elliptic.Curve
 	}{{"ES256", elliptic.P256()}, {"ES384", elliptic.P384()}, {"ES512", elliptic.P521()}} {
 		t.Run(c.alg, func(t *testing.T) {
+			t.Parallel()
 			a := algorithms[c.alg]
 			key, err := ecdsa.GenerateKey(c.curve, rand.Reader)
 			if err != nil {
@@ -65,6 +67,7 @@ func TestECDSA(t *testing.T) {
 }
 
 func TestMaxAge(t *testing.T) {
+	t.Parallel()
 	for cc, want := range map[string]time.Duration{
 		"":                                       0,
 		"max-age=300":                            300 * time.Second,
@@ -84,6 +87,7 @@ func TestMaxAge(t *testing.T) {
 }
 
 func TestClip(t *testing.T) {
+	t.Parallel()
 	long := "€" + string(make([]byte, 100))
 	for in, want := range map[string]int{"short": 5, long: 80 + len("…")} {
 		got := clip(in)

@@ -113,6 +113,8 @@ type KeySource interface {
 // jwks_uri, no key set fetched from the old one is used again, neither the
 // cache's own nor one shared by another replica. If the discovery document
 // cannot be fetched, the location it last named is used.
+//
+// "Key cache" in the package documentation gives its behaviour and limits.
 type KeyCache struct {
 	cfg    CacheConfig
 	client *http.Client

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/trustpub/trustpub/internal/leakcheck"
@@ -18,6 +19,7 @@ import (
 )
 
 func TestCacheDiscoveryAndPinned(t *testing.T) {
+	t.Parallel()
 	clk := newStepClock()
 	kit := newKit(t, clk)
 	raw := mint(t, kit, nil)
@@ -42,6 +44,7 @@ func TestCacheDiscoveryAndPinned(t *testing.T) {
 }
 
 func TestCacheDiscoveryRejects(t *testing.T) {
+	t.Parallel()
 	clk := newStepClock()
 	kit, other := newKit(t, clk), newKit(t, clk)
 	for _, c := range []struct {
@@ -81,6 +84,7 @@ func TestCacheDiscoveryRejects(t *testing.T) {
 }
 
 func TestCacheHTTPSOnly(t *testing.T) {
+	t.Parallel()
 	clk := newStepClock()
 	kit := newKit(t, clk)
 	cache := newCache(t, kit, clk, nil)
@@ -104,6 +108,7 @@ func TestCacheHTTPSOnly(t *testing.T) {
 }
 
 func TestCacheRedirects(t *testing.T) {
+	t.Parallel()
 	clk := newStepClock()
 	kit := newKit(t, clk)
 	set, err := oidctest.PublicJWKS(kit.Signer())
@@ -154,6 +159,7 @@ func TestCacheRedirects(t *testing.T) {
 }
 
 func TestCacheBodyCap(t *testing.T) {
+	t.Parallel()
 	clk := newStepClock()
 	kit := newKit(t, clk)
 	set, err := oidctest.PublicJWKS(kit.Signer())
@@ -187,6 +193,7 @@ func TestCacheBodyCap(t *testing.T) {
 }
 
 func TestCacheRequestTimeout(t *testing.T) {
+	t.Parallel()
 	clk := newStepClock()
 	kit := newKit(t, clk)
 	kit.Delay(5 * time.Second)
@@ -201,6 +208,7 @@ func TestCacheRequestTimeout(t *testing.T) {
 
 // Keys gives up waiting for a slow fetch when its caller does.
 func TestCacheKeysContext(t *testing.T) {
+	t.Parallel()
 	clk := newStepClock()
 	kit := newKit(t, clk)
 	kit.Delay(3 * time.Second)
@@ -216,6 +224,7 @@ func TestCacheKeysContext(t *testing.T) {
 }
 
 func TestCacheRotation(t *testing.T) {
+	t.Parallel()
 	env := newKitEnv(t, nil)
 	kit, v := env.kit, env.v
 	old := mint(t, kit, nil)
@@ -236,6 +245,7 @@ func TestCacheRotation(t *testing.T) {
 }
 
 func TestCacheRateLimit(t *testing.T) {
+	t.Parallel()
 	env := newKitEnv(t, nil)
 	kit, v, clk := env.kit, env.v, env.clk
 	unknown := func(id string) string {
@@ -270,6 +280,7 @@ func TestCacheRateLimit(t *testing.T) {
 }
 
 func TestCacheConcurrentMiss(t *testing.T) {
+	t.Parallel()
 	env := newKitEnv(t, nil)
 	kit, v := env.kit, env.v
 	if _, err := kit.Rotate(); err != nil {
@@ -317,6 +328,7 @@ func TestCacheConcurrentMiss(t *testing.T) {
 }
 
 func TestCacheOutage(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct {
 		name    string
 		breakIt func(*oidctest.Issuer)
@@ -327,6 +339,7 @@ func TestCacheOutage(t *testing.T) {
 		{"not a set", func(k *oidctest.Issuer) { k.ServeJWKS([]byte(`[]`)) }},
 	} {
 		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
 			clk := newStepClock()
 			kit := newKit(t, clk)
 			cache := newCache(t, kit, clk, func(c *oidc.CacheConfig) { c.MaxStale = time.Hour })
@@ -368,6 +381,7 @@ func TestCacheOutage(t *testing.T) {
 }
 
 func TestCacheEmptySetNotCached(t *testing.T) {
+	t.Parallel()
 	clk := newStepClock()
 	kit := newKit(t, clk)
 	kit.ServeJWKS([]byte(`{"keys":[]}`))
@@ -394,35 +408,53 @@ func TestCacheEmptySetNotCached(t *testing.T) {
 }
 
 // The background refresh follows Cache-Control max-age, clamped to
-// [MinRefresh, MaxRefresh]. Real time, small bounds.
+// [MinRefresh, MaxRefresh]. The cache runs in a synctest bubble, so its
+// timers follow the bubble's fake clock: hours pass at once and the counts
+// are exact.
 func TestCacheBackgroundRefresh(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct {
 		name         string
 		cacheControl string
-		min, max     time.Duration
+		min, max     time.Duration // zero: the defaults, 5 min and 24 h
 		window       time.Duration
-		least, most  int // refreshes expected within window
+		refreshes    int // within window
 	}{
-		{"below MinRefresh", "public, max-age=0", 50 * time.Millisecond, 200 * time.Millisecond, time.Second, 8, 21},
-		{"no-store", "no-store", 50 * time.Millisecond, 200 * time.Millisecond, time.Second, 8, 21},
-		{"above MaxRefresh", "max-age=3600", 50 * time.Millisecond, 200 * time.Millisecond, time.Second, 3, 6},
-		{"within the bounds", "max-age=1", 50 * time.Millisecond, 10 * time.Second, 1500 * time.Millisecond, 1, 2},
+		{"below MinRefresh", "public, max-age=0", 0, 0, 20*time.Minute + time.Second, 4},
+		{"no-store", "no-store, max-age=3600", 0, 0, 20*time.Minute + time.Second, 4},
+		{"absent", "", 0, 0, 20*time.Minute + time.Second, 4},
+		{"within the bounds", "max-age=600", 0, 0, 30*time.Minute + time.Second, 3},
+		{"above MaxRefresh", "max-age=172800", 0, 0, 72*time.Hour + time.Minute, 3},
+		{"configured bounds", "max-age=3600", time.Minute, 2 * time.Minute, 10*time.Minute + time.Second, 5},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
-			kit := oidctest.New(t, oidctest.Options{})
+			kit := oidctest.New(t, oidctest.Options{}) // outside the bubble: its server waits on the network
 			kit.CacheControl(c.cacheControl)
-			cache := oidc.NewKeyCache(oidc.CacheConfig{HTTPClient: kit.Client(), MinRefresh: c.min, MaxRefresh: c.max})
-			defer cache.Close()
-			if err := cache.Prefetch(context.Background(), kit.OIDC()); err != nil {
-				t.Fatal(err)
-			}
-			time.Sleep(c.window)
-			if n := kit.JWKSRequests() - 1; n < c.least || n > c.most {
-				t.Errorf("%d refreshes in %s, want %d to %d", n, c.window, c.least, c.most)
-			}
+			synctest.Test(t, func(t *testing.T) {
+				cache := oidc.NewKeyCache(oidc.CacheConfig{HTTPClient: bubbleClient(kit), MinRefresh: c.min, MaxRefresh: c.max,
+					IdleTimeout: 100 * time.Hour}) // prefetched once, then idle for the whole window
+				defer cache.Close()
+				if err := cache.Prefetch(context.Background(), kit.OIDC()); err != nil {
+					t.Fatal(err)
+				}
+				time.Sleep(c.window)
+				if n := kit.JWKSRequests() - 1; n != c.refreshes {
+					t.Errorf("%d refreshes in %s, want %d", n, c.window, c.refreshes)
+				}
+			})
 		})
 	}
+}
+
+// bubbleClient is a client of kit for a synctest bubble. It closes each
+// connection after its response: an idle keep-alive connection is a
+// goroutine blocked on network I/O, which would keep the bubble's clock
+// from advancing.
+func bubbleClient(kit *oidctest.Issuer) *http.Client {
+	tr := kit.Client().Transport.(*http.Transport).Clone()
+	tr.DisableKeepAlives = true
+	return &http.Client{Transport: tr}
 }
 
 const cacheMarker = "oidc.(*KeyCache)"
@@ -492,6 +524,7 @@ func TestCacheClose(t *testing.T) {
 }
 
 func TestCacheLogs(t *testing.T) {
+	t.Parallel()
 	rec := &logRecorder{}
 	clk := newStepClock()
 	kit := newKit(t, clk)
@@ -544,6 +577,7 @@ func (s *memKeyStore) LoadKeys(_ context.Context, iss string) ([]byte, time.Time
 
 // A replica started during an outage uses the set another one shared.
 func TestCacheShared(t *testing.T) {
+	t.Parallel()
 	clk := newStepClock()
 	kit := newKit(t, clk)
 	store := &memKeyStore{}
@@ -574,6 +608,7 @@ func TestCacheShared(t *testing.T) {
 // A replica whose own set went stale during an outage takes a fresher one
 // that another replica shared, and never one dated in the future.
 func TestCacheSharedFresherNotFuture(t *testing.T) {
+	t.Parallel()
 	clk := newStepClock()
 	kit := newKit(t, clk)
 	store := &memKeyStore{}
@@ -605,6 +640,7 @@ func TestCacheSharedFresherNotFuture(t *testing.T) {
 // A typed-nil shared store (a failed constructor's result) is ignored, not
 // called from the fetch goroutine, where its panic would end the process.
 func TestCacheTypedNilShared(t *testing.T) {
+	t.Parallel()
 	clk := newStepClock()
 	kit := newKit(t, clk)
 	c := newCache(t, kit, clk, func(c *oidc.CacheConfig) { c.Shared = (*memKeyStore)(nil) })
@@ -617,33 +653,36 @@ func TestCacheTypedNilShared(t *testing.T) {
 }
 
 // A scheduled refresh does not count against the refetch rate limit: a key
-// rotated in just after it is fetched on its first use.
+// rotated in just after it is fetched on its first use. Cache, tokens and
+// verifier all run on a synctest bubble's fake clock.
 func TestCacheRefreshDoesNotRateLimitMisses(t *testing.T) {
-	clk := newStepClock() // frozen: every miss falls inside RefetchInterval of the refresh
-	kit := newKit(t, clk)
-	kit.CacheControl("max-age=0") // the first refresh comes after MinRefresh…
-	cache := newCache(t, kit, clk, func(c *oidc.CacheConfig) {
-		c.MinRefresh, c.MaxRefresh, c.RefetchInterval = 100*time.Millisecond, time.Hour, time.Hour
-	})
-	if err := cache.Prefetch(context.Background(), kit.OIDC()); err != nil {
-		t.Fatal(err)
-	}
-	kit.CacheControl("max-age=3600") // …and the next one an hour later
-	deadline := time.Now().Add(5 * time.Second)
-	for kit.JWKSRequests() < 2 {
-		if time.Now().After(deadline) {
-			t.Fatal("no background refresh")
+	t.Parallel()
+	kit := oidctest.New(t, oidctest.Options{}) // outside the bubble: its server waits on the network
+	kit.CacheControl("max-age=0")              // the first refresh comes after MinRefresh…
+	synctest.Test(t, func(t *testing.T) {
+		cache := oidc.NewKeyCache(oidc.CacheConfig{HTTPClient: bubbleClient(kit), RefetchInterval: time.Hour})
+		defer cache.Close()
+		if err := cache.Prefetch(context.Background(), kit.OIDC()); err != nil {
+			t.Fatal(err)
 		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	if _, err := kit.Rotate(); err != nil {
-		t.Fatal(err)
-	}
-	v := newVerifier(t, cache, clk, nil, kit)
-	if _, err := v.Verify(context.Background(), mint(t, kit, nil)); err != nil {
-		t.Fatalf("a key rotated in after a scheduled refresh: %v", err)
-	}
-	if n := kit.JWKSRequests(); n != 3 {
-		t.Errorf("%d key set requests, want 3 (prefetch, refresh, miss)", n)
-	}
+		kit.CacheControl("max-age=3600") // …and the next one an hour later
+		time.Sleep(5*time.Minute + time.Second)
+		if n := kit.JWKSRequests(); n != 2 {
+			t.Fatalf("%d key set requests after MinRefresh, want 2 (prefetch, refresh)", n)
+		}
+		if _, err := kit.Rotate(); err != nil {
+			t.Fatal(err)
+		}
+		// The miss comes a second after the refresh, well within RefetchInterval.
+		v, err := oidc.NewVerifier(oidc.Config{Issuers: []oidc.Issuer{kit.OIDC()}, Audience: oidctest.DefaultAudience, Keys: cache})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := v.Verify(context.Background(), mint(t, kit, nil)); err != nil {
+			t.Fatalf("a key rotated in after a scheduled refresh: %v", err)
+		}
+		if n := kit.JWKSRequests(); n != 3 {
+			t.Errorf("%d key set requests, want 3 (prefetch, refresh, miss)", n)
+		}
+	})
 }

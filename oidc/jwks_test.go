@@ -39,6 +39,7 @@ func jwkSet(t *testing.T, keys ...json.RawMessage) []byte {
 }
 
 func TestHostileKeySets(t *testing.T) {
+	t.Parallel()
 	clk := newStepClock()
 	kit := newKit(t, clk)
 	good := kit.Signer()
@@ -196,6 +197,7 @@ func randomModulus(tb testing.TB, bits int) *big.Int {
 
 // Every entry of a garbage set is dropped with a reason, none panics.
 func TestHostileKeySetReasons(t *testing.T) {
+	t.Parallel()
 	clk := newStepClock()
 	kit := newKit(t, clk)
 	entries := []string{`42`, `"x"`, `null`, `{}`, `[]`, `{"kty":"RSA"}`, `{"kty":"RSA","n":"AQAB","e":""}`,

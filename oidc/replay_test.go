@@ -28,6 +28,7 @@ func (c *replayClock) Set(t time.Time) { c.mu.Lock(); c.t = t; c.mu.Unlock() }
 var replayT0 = time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
 
 func TestMemoryReplayOnce(t *testing.T) {
+	t.Parallel()
 	m := oidc.NewMemoryReplayStore(oidc.MemoryReplayConfig{})
 	ctx := context.Background()
 	until := time.Now().Add(time.Minute)
@@ -47,6 +48,7 @@ func TestMemoryReplayOnce(t *testing.T) {
 }
 
 func TestMemoryReplayRefusesBadInput(t *testing.T) {
+	t.Parallel()
 	clk := &replayClock{t: replayT0}
 	m := oidc.NewMemoryReplayStore(oidc.MemoryReplayConfig{Now: clk.Now})
 	for _, until := range []time.Time{{}, replayT0, replayT0.Add(-time.Second)} {
@@ -66,6 +68,7 @@ func TestMemoryReplayRefusesBadInput(t *testing.T) {
 
 // Entries leave at their expiry, not before, in any insertion order.
 func TestMemoryReplayEviction(t *testing.T) {
+	t.Parallel()
 	clk := &replayClock{t: replayT0}
 	m := oidc.NewMemoryReplayStore(oidc.MemoryReplayConfig{Now: clk.Now})
 	ctx := context.Background()
@@ -140,6 +143,7 @@ func TestMemoryReplayFarFuture(t *testing.T) {
 // A full store refuses new tokens and keeps refusing the recorded ones; it
 // takes new ones again once recorded ones expire.
 func TestMemoryReplayBound(t *testing.T) {
+	t.Parallel()
 	clk := &replayClock{t: replayT0}
 	m := oidc.NewMemoryReplayStore(oidc.MemoryReplayConfig{MaxEntries: 3, Now: clk.Now})
 	ctx := context.Background()
@@ -171,6 +175,7 @@ func TestMemoryReplayBound(t *testing.T) {
 
 // A burst is given back once it expires.
 func TestMemoryReplayShrinks(t *testing.T) {
+	t.Parallel()
 	clk := &replayClock{t: replayT0}
 	m := oidc.NewMemoryReplayStore(oidc.MemoryReplayConfig{Now: clk.Now})
 	ctx := context.Background()
@@ -191,6 +196,7 @@ func TestMemoryReplayShrinks(t *testing.T) {
 
 // The memory store keeps the contract every ReplayStore must.
 func TestMemoryReplayContract(t *testing.T) {
+	t.Parallel()
 	oidctest.TestReplayStore(t, func(*testing.T) oidc.ReplayStore {
 		return oidc.NewMemoryReplayStore(oidc.MemoryReplayConfig{})
 	})

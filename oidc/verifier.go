@@ -1,13 +1,3 @@
-// Package oidc verifies OpenID Connect ID tokens issued to CI workflows:
-// signature against the issuer's published keys, issuer, audience and times.
-//
-// A Verifier trusts a fixed list of issuers; a KeyCache fetches their keys
-// (OpenID discovery or a pinned JWKS URL), caches them, follows rotation and
-// survives outages. Every rejection wraps one of the Err sentinels.
-//
-// The hot path parses the compact JWS itself and verifies with crypto/rsa
-// and crypto/ecdsa on keys converted once per fetch; the JOSE library is used
-// only to read key sets.
 package oidc
 
 import (
@@ -161,7 +151,7 @@ func (v *Verifier) Issuer(iss string) (Issuer, bool) {
 
 // Verify checks a compact JWS and returns the verified token. Cheap checks
 // (size, structure, algorithm, issuer, audience, times) come before anything
-// that may fetch keys.
+// that may fetch keys; "Check order" in the package documentation lists them.
 func (v *Verifier) Verify(ctx context.Context, raw string) (*Token, error) {
 	if len(raw) > v.cfg.MaxTokenSize {
 		return nil, reject(ErrTooLarge, "", "", fmt.Sprintf("%d bytes, the limit is %d", len(raw), v.cfg.MaxTokenSize))

@@ -20,6 +20,7 @@ import (
 var b64 = base64.RawURLEncoding
 
 func TestVerifyAccepts(t *testing.T) {
+	t.Parallel()
 	env := newKitEnv(t, nil)
 	kit, v := env.kit, env.v
 	raw := mint(t, kit, map[string]any{"sub": "repo:octo/demo:ref:refs/heads/main", "repository": "octo/demo"},
@@ -77,6 +78,7 @@ type rejectCase struct {
 }
 
 func TestVerifyRejects(t *testing.T) {
+	t.Parallel()
 	clk := newStepClock()
 	kit, other := newKit(t, clk), newKit(t, clk)
 	good := func(t *testing.T) string { return mint(t, kit, map[string]any{"sub": "repo:octo/a"}) }
@@ -246,6 +248,7 @@ func clipped(s string) string {
 }
 
 func TestVerifyTooLarge(t *testing.T) {
+	t.Parallel()
 	env := newKitEnv(t, nil)
 	kit, v := env.kit, env.v
 	big := mint(t, kit, map[string]any{"pad": strings.Repeat("x", 10<<10)})
@@ -272,6 +275,7 @@ func TestVerifyTooLarge(t *testing.T) {
 }
 
 func TestVerifyIssuer(t *testing.T) {
+	t.Parallel()
 	clk := newStepClock()
 	a, b, stranger := newKit(t, clk), newKit(t, clk), newKit(t, clk)
 	cache := newCache(t, a, clk, nil)
@@ -336,6 +340,7 @@ func TestVerifyIssuer(t *testing.T) {
 }
 
 func TestVerifyAudience(t *testing.T) {
+	t.Parallel()
 	env := newKitEnv(t, nil)
 	kit, v, clk := env.kit, env.v, env.clk
 	multi := newVerifier(t, env.cache, clk, func(c *oidc.Config) { c.AllowMultipleAudiences = true }, kit)
@@ -357,6 +362,7 @@ func TestVerifyAudience(t *testing.T) {
 		{"empty string", oidctest.Audience(""), false, false, ""},
 	} {
 		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
 			raw := mint(t, kit, nil, c.opt)
 			for _, vc := range []struct {
 				v  *oidc.Verifier
@@ -376,6 +382,7 @@ func TestVerifyAudience(t *testing.T) {
 }
 
 func TestVerifyTimes(t *testing.T) {
+	t.Parallel()
 	env := newKitEnv(t, nil)
 	kit, v, clk, keys := env.kit, env.v, env.clk, env.cache
 	const L = oidc.DefaultLeeway
@@ -457,6 +464,7 @@ func claimStamp(t *testing.T, raw, name string) string {
 func stamp(t time.Time) string { return t.UTC().Format(time.RFC3339) }
 
 func TestNewVerifierConfig(t *testing.T) {
+	t.Parallel()
 	keys := oidc.NewKeyCache(oidc.CacheConfig{})
 	defer keys.Close()
 	ok := oidc.Issuer{URL: "https://token.actions.githubusercontent.com"}
@@ -501,6 +509,7 @@ func (f keySourceFunc) Keys(ctx context.Context, iss oidc.Issuer, kid string) ([
 
 // Whatever a KeySource returns, Verify's errors stay *oidc.Error.
 func TestVerifyKeySourceError(t *testing.T) {
+	t.Parallel()
 	clk := newStepClock()
 	kit := newKit(t, clk)
 	broken := keySourceFunc(func(context.Context, oidc.Issuer, string) ([]oidc.Key, error) {

@@ -9,6 +9,7 @@ import (
 )
 
 func TestActiveStateProvider(t *testing.T) {
+	t.Parallel()
 	good := `{"sub":"org:o:project:p","organization":"o","project":"p","actor_id":"u","builder":"pypi-publisher"}`
 	bad := `{"sub":"org:o:project:p","organization":"o","project":"p","actor_id":"u"}`
 	checkProvider(t, providers.ActiveState, claims.KindActiveState, oidc.Issuer{

@@ -8,6 +8,7 @@ import (
 )
 
 func TestGitHubIssuers(t *testing.T) {
+	t.Parallel()
 	ok := []struct {
 		name string
 		got  func() (providers.Provider, error)

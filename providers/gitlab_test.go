@@ -32,6 +32,7 @@ func checkProvider(t *testing.T, p providers.Provider, kind claims.Kind, iss oid
 }
 
 func TestGitLabProviders(t *testing.T) {
+	t.Parallel()
 	good := `{"project_path":"g/p","project_id":"1","namespace_path":"g","namespace_id":"2","ref":"main",
 		"ref_type":"branch","ref_path":"refs/heads/main","sha":"abc","runner_id":5}`
 	bad := `{"project_path":"g/p","runner_id":"5"}`

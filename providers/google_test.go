@@ -9,6 +9,7 @@ import (
 )
 
 func TestGoogleProvider(t *testing.T) {
+	t.Parallel()
 	good := `{"sub":"1","email":"a@p.iam.gserviceaccount.com","email_verified":true}`
 	bad := `{"sub":"1","email":"a@p.iam.gserviceaccount.com","email_verified":"true"}`
 	checkProvider(t, providers.Google, claims.KindGoogle, oidc.Issuer{URL: "https://accounts.google.com",

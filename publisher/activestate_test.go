@@ -26,6 +26,7 @@ func asPolicy() *publisher.ActiveState {
 }
 
 func TestActiveStateCheck(t *testing.T) {
+	t.Parallel()
 	const sub = "org:ActiveState-Labs:project:pyproject-example"
 	cases := []ruleCase[publisher.ActiveState, claims.ActiveState]{
 		{name: "fixture"},
@@ -57,6 +58,7 @@ func TestActiveStateCheck(t *testing.T) {
 }
 
 func TestActiveStateValidate(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name  string
 		edit  func(*publisher.ActiveState)
@@ -86,6 +88,7 @@ func TestActiveStateValidate(t *testing.T) {
 }
 
 func TestActiveStateJSON(t *testing.T) {
+	t.Parallel()
 	var r publisher.Registered
 	src := `{"id":"pkg","provider":"activestate","policy":{"organization":"ActiveState-Labs",
 		"project":"pyproject-example","actor_id":"` + asActor + `","builder":"pypi-publisher"}}`
@@ -105,6 +108,7 @@ func TestActiveStateJSON(t *testing.T) {
 }
 
 func TestActiveStateVerify(t *testing.T) {
+	t.Parallel()
 	s := providertest.New(t, oidctest.Options{})
 	pol := asPolicy()
 	pol.IssuerURL = s.URL()

@@ -24,7 +24,7 @@ var (
 
 // Mismatch is one rule of a policy that the token failed.
 type Mismatch struct {
-	Rule  string // the policy field, e.g. "workflow"
+	Rule  string // the rule failed, e.g. "workflow"; ClaimRule.Rule lists the names
 	Claim string // the claim read, e.g. "workflow_ref"
 	Want  string // what the publisher expects
 	Got   string // what the token carries ("" when the claim is absent)

@@ -66,6 +66,7 @@ func ghReleased() *claims.GitHub {
 }
 
 func TestGitHubCheck(t *testing.T) {
+	t.Parallel()
 	wf := func(rest string) func(*claims.GitHub) {
 		return func(c *claims.GitHub) { c.WorkflowRef = "octo-org/hello/" + rest }
 	}
@@ -290,6 +291,7 @@ func (ghOtherSet) LookupKey() string     { return "octo-org/hello" }
 func (ghOtherSet) Validate() error       { return nil }
 
 func TestGitHubCheckOtherProvider(t *testing.T) {
+	t.Parallel()
 	want := []publisher.Mismatch{{Rule: "provider", Claim: "iss", Want: "github", Got: "gitlab"}}
 	if diff := cmp.Diff(want, ghMinimal().Check(ghOtherSet{})); diff != "" {
 		t.Error(diff)
@@ -301,6 +303,7 @@ func TestGitHubCheckOtherProvider(t *testing.T) {
 }
 
 func TestGitHubMismatchWording(t *testing.T) {
+	t.Parallel()
 	c := ghRelease()
 	c.WorkflowRef = "octo-org/hello/.github/workflows/build.yml@" + ghTag
 	c.Environment = ""
@@ -320,6 +323,7 @@ func TestGitHubMismatchWording(t *testing.T) {
 }
 
 func TestGitHubValidate(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name  string
 		field string // named in the error
@@ -431,6 +435,7 @@ func TestGitHubCheckNoAllocs(t *testing.T) {
 }
 
 func TestGitHubJSON(t *testing.T) {
+	t.Parallel()
 	p := ghFull(t)
 	p.IssuerURL = "https://ghe.example.com/_services/token"
 	p.ReusableWorkflow = "ci/wf/.github/workflows/pub.yml@refs/tags/v3"

@@ -76,6 +76,7 @@ func ghIssuers(t *testing.T) (names []string, iss []*providertest.Issuer, provs 
 // that issuer's policy, for every pair, even with shared keys, even when
 // the store returns every policy, and never the github.com policy.
 func TestGitHubIssuerIsolation(t *testing.T) {
+	t.Parallel()
 	names, iss, provs, sign := ghIssuers(t)
 	policy := func(issuer string) *publisher.GitHub {
 		p := ghMinimal()
@@ -147,6 +148,7 @@ func TestGitHubIssuerIsolation(t *testing.T) {
 // TestGitHubReusableEndToEnd: same-repository and cross-repository reusable
 // workflows, through the whole verifier.
 func TestGitHubReusableEndToEnd(t *testing.T) {
+	t.Parallel()
 	iss := providertest.New(t, oidctest.Options{})
 	pol := func(reusable string) *publisher.GitHub {
 		p := ghMinimal()

@@ -152,6 +152,7 @@ func claimsDocumented(t *testing.T, schema any, rules []publisher.ClaimRule) {
 }
 
 func TestGitLabCheck(t *testing.T) {
+	t.Parallel()
 	const nullGot = "null (the pipeline is defined outside the project's repository, which trusted publishing refuses)"
 	uriMiss := func(want, got string) publisher.Mismatch {
 		return publisher.Mismatch{Rule: "ci_config_path", Claim: "ci_config_ref_uri", Want: want, Got: got}
@@ -243,6 +244,7 @@ func TestGitLabCheck(t *testing.T) {
 }
 
 func TestGitLabCheckOtherProvider(t *testing.T) {
+	t.Parallel()
 	want := []publisher.Mismatch{{Rule: "provider", Claim: "iss", Want: "gitlab", Got: "github"}}
 	if diff := cmp.Diff(want, glPolicy().Check(providertest.GitHubClaims())); diff != "" {
 		t.Error(diff)
@@ -256,6 +258,7 @@ func TestGitLabCheckOtherProvider(t *testing.T) {
 }
 
 func TestGitLabValidate(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name  string
 		edit  func(*publisher.GitLab)
@@ -336,6 +339,7 @@ func TestGitLabValidate(t *testing.T) {
 var patternsEqual = cmp.Comparer(func(a, b publisher.RefPattern) bool { return a.String() == b.String() })
 
 func TestGitLabJSON(t *testing.T) {
+	t.Parallel()
 	src := `{"id":"pkg","provider":"gitlab","policy":{"issuer":"https://gitlab.example.com","namespace":"octocat/team",
 		"project":"hello-world","ci_config_path":"ci/release.yml","environment":"pypi","namespace_id":"123",
 		"project_id":"74884433","refs":["refs/tags/v*"],"require_protected_ref":true,"require_hosted_runner":true}}`
@@ -395,6 +399,7 @@ func newGLEnv(t *testing.T) *glEnv {
 }
 
 func TestGitLabVerify(t *testing.T) {
+	t.Parallel()
 	e := newGLEnv(t)
 	ctx := context.Background()
 	for _, iss := range []*providertest.Issuer{e.a, e.b} {
@@ -423,6 +428,7 @@ func TestGitLabVerify(t *testing.T) {
 // publisher is not a candidate, and the instance's own publisher refuses a
 // ci_config_ref_uri naming another host, both ways.
 func TestGitLabIssuerIsolation(t *testing.T) {
+	t.Parallel()
 	e := newGLEnv(t)
 	for _, pair := range [][2]*providertest.Issuer{{e.a, e.b}, {e.b, e.a}} {
 		signer, named := pair[0], pair[1]
@@ -452,6 +458,7 @@ func TestGitLabIssuerIsolation(t *testing.T) {
 }
 
 func TestGitLabVerifyRefusals(t *testing.T) {
+	t.Parallel()
 	e := newGLEnv(t)
 	ctx := context.Background()
 	mint := func(c *claims.GitLab, opts ...oidctest.MintOption) string {
@@ -498,6 +505,7 @@ func TestGitLabVerifyRefusals(t *testing.T) {
 }
 
 func TestGitLabRulesCopy(t *testing.T) {
+	t.Parallel()
 	// Rules returns a copy: callers cannot edit the documentation.
 	r := (*publisher.GitLab).Rules(nil)
 	r[0].Claim = "changed"

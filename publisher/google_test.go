@@ -25,6 +25,7 @@ const (
 func googPolicy() *publisher.Google { return &publisher.Google{Email: googEmail} }
 
 func TestGoogleCheck(t *testing.T) {
+	t.Parallel()
 	cases := []ruleCase[publisher.Google, claims.Google]{
 		{name: "fixture"},
 		{name: "pinned subject", policy: func(p *publisher.Google) { p.Subject = googSub }},
@@ -46,6 +47,7 @@ func TestGoogleCheck(t *testing.T) {
 }
 
 func TestGoogleValidate(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name  string
 		p     publisher.Google
@@ -71,6 +73,7 @@ func TestGoogleValidate(t *testing.T) {
 }
 
 func TestGoogleJSON(t *testing.T) {
+	t.Parallel()
 	var r publisher.Registered
 	src := `{"id":"pkg","provider":"google","policy":{"email":"` + googEmail + `","subject":"` + googSub + `"}}`
 	if err := json.Unmarshal([]byte(src), &r); err != nil {
@@ -95,6 +98,7 @@ func TestGoogleJSON(t *testing.T) {
 }
 
 func TestGoogleVerify(t *testing.T) {
+	t.Parallel()
 	g := providertest.New(t, oidctest.Options{})
 	// Google's keys live on another host than its issuer: so do these.
 	keys := providertest.New(t, oidctest.Options{})

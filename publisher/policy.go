@@ -1,6 +1,3 @@
-// Package publisher decides whether a verified CI token may publish: the
-// trusted-publisher policies a registry records per package, the store that
-// finds them, and Verifier, the one call from raw token to decision.
 package publisher
 
 import (

@@ -16,6 +16,7 @@ import (
 )
 
 func TestRegisteredJSONRoundTrip(t *testing.T) {
+	t.Parallel()
 	in := publisher.Registered{ID: "pkg-1", Policy: &publisher.GitHub{
 		IssuerURL: "https://ghe.example/_services/token", Owner: "octo-org", OwnerID: "9919",
 		Repository: "hello", Workflow: "release.yml", Environment: "pypi",
@@ -44,6 +45,7 @@ func TestRegisteredJSONRoundTrip(t *testing.T) {
 }
 
 func TestRegisteredJSONRefused(t *testing.T) {
+	t.Parallel()
 	const pol = `"owner":"octo-org","owner_id":"9919","repository":"hello","workflow":"release.yml"`
 	for name, js := range map[string]string{
 		"misspelt rule":         `{"id":"p","provider":"github","policy":{` + pol + `,"enviroment":"pypi"}}`,
@@ -97,6 +99,7 @@ func TestRegisteredJSONRefused(t *testing.T) {
 }
 
 func TestRegisteredJSONErrorNamesTheField(t *testing.T) {
+	t.Parallel()
 	var r publisher.Registered
 	err := json.Unmarshal([]byte(`{"id":"p","provider":"github","policy":{"owner":"o","owner_id":"1","repository":"r","workflow":"w.yml","enviroment":"x"}}`), &r)
 	if err == nil || !strings.Contains(err.Error(), "enviroment") || !strings.Contains(err.Error(), `"p"`) {
@@ -105,6 +108,7 @@ func TestRegisteredJSONErrorNamesTheField(t *testing.T) {
 }
 
 func TestRegisteredMarshalNoPolicy(t *testing.T) {
+	t.Parallel()
 	for _, r := range []publisher.Registered{{ID: "x"}, {ID: "x", Policy: (*publisher.GitHub)(nil)}} {
 		if _, err := json.Marshal(r); !errors.Is(err, publisher.ErrPolicy) {
 			t.Errorf("Marshal(%+v) = %v, want ErrPolicy", r, err)
@@ -113,6 +117,7 @@ func TestRegisteredMarshalNoPolicy(t *testing.T) {
 }
 
 func TestPublishersFixture(t *testing.T) {
+	t.Parallel()
 	f, err := os.Open("testdata/publishers.json")
 	if err != nil {
 		t.Fatal(err)

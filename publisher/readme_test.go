@@ -12,6 +12,7 @@ import (
 // TestREADMEConfigExamples: every publisher configuration the README shows
 // (each json block: one publisher or a list) loads and validates.
 func TestREADMEConfigExamples(t *testing.T) {
+	t.Parallel()
 	readme, err := os.ReadFile("../README.md")
 	if err != nil {
 		t.Fatal(err)

@@ -9,6 +9,7 @@ import (
 )
 
 func TestRefPatternMatch(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		pattern string
 		match   []string
@@ -64,6 +65,7 @@ func TestRefPatternMatch(t *testing.T) {
 }
 
 func TestRefPatternInvalid(t *testing.T) {
+	t.Parallel()
 	for _, bad := range []string{
 		"", "v*", "heads/main", "/refs/heads/main", "refs/tags/v?", "refs/tags/v[0-9]", "refs/tags/{a,b}",
 		"refs/tags/v\\*", "refs/***", "refs/heads/my branch", "refs/heads/a\tb", "refs/heads/a\nb", "refs/heads/a\rb",
@@ -83,6 +85,7 @@ func TestRefPatternInvalid(t *testing.T) {
 }
 
 func TestRefPatternText(t *testing.T) {
+	t.Parallel()
 	var p publisher.RefPattern
 	if err := p.UnmarshalText([]byte("refs/tags/v*")); err != nil {
 		t.Fatal(err)
@@ -99,6 +102,7 @@ func TestRefPatternText(t *testing.T) {
 // TestRefPatternLinear: the most wildcards against the longest ref stays
 // fast (matching is linear in the ref per part), and longer refs never match.
 func TestRefPatternLinear(t *testing.T) {
+	t.Parallel()
 	p, err := publisher.ParseRefPattern("refs/**a**a**a**a**a**a**a**b")
 	if err != nil {
 		t.Fatal(err)

@@ -89,6 +89,7 @@ func (s *spyReplay) Claim(_ context.Context, id string, until time.Time) error {
 // The verifier claims only tokens that passed every other check, until
 // exp + leeway + margin.
 func TestReplayClaimedLast(t *testing.T) {
+	t.Parallel()
 	r := newReplayRig(t)
 	spy := &spyReplay{}
 	v := r.replica(t, publisher.Config{Replay: spy, Leeway: 10 * time.Second, ReplayMargin: 5 * time.Second})
@@ -125,6 +126,7 @@ func TestReplayClaimedLast(t *testing.T) {
 }
 
 func TestReplayStoreFailureFailsClosed(t *testing.T) {
+	t.Parallel()
 	r := newReplayRig(t)
 	// A custom store's untyped error is refused as ErrReplayStore too.
 	untyped := errors.New("database is on fire")
@@ -139,6 +141,7 @@ func TestReplayStoreFailureFailsClosed(t *testing.T) {
 }
 
 func TestReplayDefaultMemory(t *testing.T) {
+	t.Parallel()
 	r := newReplayRig(t)
 	v := r.replica(t, publisher.Config{})
 	tok := r.mint(t)

@@ -1,9 +1,6 @@
 package publisher
 
-import (
-	"slices"
-	"strings"
-)
+import "slices"
 
 // Comparison is how a policy treats a claim.
 type Comparison string
@@ -33,30 +30,23 @@ const (
 )
 
 // ClaimRule documents how a policy kind treats one claim. Each policy
-// kind's list is the source of its README table (MarkdownTable), and tests
-// check it against what Check does.
+// kind's list is the source of its README table, and tests check it against
+// what Check does.
 type ClaimRule struct {
 	Claim string     // the claim, e.g. "workflow_ref"
 	How   Comparison // how it is compared
 	Use   Use        // when
-	Rule  string     // the rule (Mismatch.Rule, the policy's JSON field); "" when none
-	Note  string     // one line for maintainers, Markdown, no "|"
-}
-
-// MarkdownTable renders rules as a Markdown table, one row per claim, the
-// form the README carries.
-func MarkdownTable(rules []ClaimRule) string {
-	var b strings.Builder
-	b.WriteString("| claim | checked how | required | rule (policy field) | notes |\n")
-	b.WriteString("|---|---|---|---|---|\n")
-	for _, r := range rules {
-		rule := "-"
-		if r.Rule != "" {
-			rule = "`" + r.Rule + "`"
-		}
-		b.WriteString("| `" + r.Claim + "` | " + string(r.How) + " | " + string(r.Use) + " | " + rule + " | " + r.Note + " |\n")
-	}
-	return b.String()
+	// Rule is the rule that reads the claim, "" when none does: the
+	// Mismatch.Rule a failure reports. It is the JSON name of the policy
+	// field that sets the rule ("workflow"), or, for a rule no field
+	// configures, one of the fixed names "event" (GitHub's refused
+	// triggers), "email_verified" (Google) and "subject" (ActiveState's sub,
+	// built from organization and project). The "issuer" rule of iss is
+	// applied by the lookup, which offers a token only the policies of its
+	// own issuer, so no Mismatch reports it; nor does any list hold
+	// "provider", the Mismatch.Rule of a token of another provider kind.
+	Rule string
+	Note string // one line for maintainers, Markdown, no "|"
 }
 
 // Rules documents every claim of a GitHub Actions token: how this policy

@@ -41,6 +41,7 @@ func swapCase(s string) string {
 // TestGitHubRulesDocumentEveryClaim: one row per claim of the schema and
 // the reference (iss, aud, jti, repo_property_*), in a known vocabulary.
 func TestGitHubRulesDocumentEveryClaim(t *testing.T) {
+	t.Parallel()
 	want := []string{"iss", "aud", "jti", "repo_property_*"}
 	typ := reflect.TypeFor[claims.GitHub]()
 	for i := 0; i < typ.NumField(); i++ {
@@ -79,6 +80,7 @@ func TestGitHubRulesDocumentEveryClaim(t *testing.T) {
 // accept another case and the others refuse it; required claims cannot be
 // absent.
 func TestGitHubRulesAreApplied(t *testing.T) {
+	t.Parallel()
 	base := func() *claims.GitHub {
 		c := ghReleased()
 		// the calling workflow at the commit, so that ref and sha are
@@ -154,6 +156,7 @@ func TestGitHubRulesAreApplied(t *testing.T) {
 }
 
 func TestGitHubRulesIssuer(t *testing.T) {
+	t.Parallel()
 	p := ghMinimal()
 	if p.Issuer() != providers.GitHubIssuer {
 		t.Errorf("empty issuer means %s, want github.com's", p.Issuer())
@@ -165,9 +168,10 @@ func TestGitHubRulesIssuer(t *testing.T) {
 }
 
 // TestREADMETables: the README's claim table of every provider is the one
-// the code documents, verbatim and complete. Regenerate one with
-// publisher.MarkdownTable(policy.Rules()).
+// the code documents, verbatim and complete. On a difference the failure
+// prints the table to paste, rendered by markdownTable(policy.Rules()).
 func TestREADMETables(t *testing.T) {
+	t.Parallel()
 	readme, err := os.ReadFile("../README.md")
 	if err != nil {
 		t.Fatalf("reading the README: %v", err)
@@ -179,9 +183,25 @@ func TestREADMETables(t *testing.T) {
 		"ActiveState": new(publisher.ActiveState).Rules(),
 	} {
 		t.Run(name, func(t *testing.T) {
-			checkTable(t, string(readme), publisher.MarkdownTable(rules))
+			checkTable(t, string(readme), markdownTable(rules))
 		})
 	}
+}
+
+// markdownTable renders rules as a Markdown table, one row per claim, the
+// form the README carries.
+func markdownTable(rules []publisher.ClaimRule) string {
+	var b strings.Builder
+	b.WriteString("| claim | checked how | required | rule (policy field) | notes |\n")
+	b.WriteString("|---|---|---|---|---|\n")
+	for _, r := range rules {
+		rule := "-"
+		if r.Rule != "" {
+			rule = "`" + r.Rule + "`"
+		}
+		b.WriteString("| `" + r.Claim + "` | " + string(r.How) + " | " + string(r.Use) + " | " + rule + " | " + r.Note + " |\n")
+	}
+	return b.String()
 }
 
 // checkTable requires table as one block of doc, not followed by more rows.
@@ -223,4 +243,84 @@ func canonTables(doc string) string {
 		lines[i] = "|" + strings.Join(cells, "|") + "|"
 	}
 	return strings.Join(lines, "\n")
+}
+
+// TestRuleNames holds the rule names to ClaimRule.Rule's documentation, for
+// every policy kind: each documented rule is a JSON field of the policy or
+// one of the kind's fixed rules; Check, given claims that fail everything,
+// reports exactly the documented rules but "issuer" (the lookup's); and a
+// token of another kind fails the undocumented rule "provider" alone.
+func TestRuleNames(t *testing.T) {
+	t.Parallel()
+	gl := glPolicy()
+	gl.Environment, gl.NamespaceID, gl.ProjectID = "production", "1", "2"
+	gl.Refs, gl.RequireProtectedRef, gl.RequireHostedRunner = glPats(t, "refs/tags/v*"), true, true
+	goog := googPolicy()
+	goog.Subject = "123"
+	for _, c := range []struct {
+		name  string
+		p     publisher.Policy
+		fixed []string   // rules no field configures
+		fail  claims.Set // fails every rule a field or a fixed rule sets
+		other claims.Set // another provider kind's claims
+	}{
+		{"github", ghFull(t), []string{"event"}, &claims.GitHub{EventName: "workflow_run"}, &claims.GitLab{}},
+		{"gitlab", gl, nil, &claims.GitLab{}, &claims.GitHub{}},
+		{"google", goog, []string{"email_verified"}, &claims.Google{}, &claims.GitHub{}},
+		{"activestate", asPolicy(), []string{"subject"}, &claims.ActiveState{}, &claims.GitHub{}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			if err := c.p.Validate(); err != nil {
+				t.Fatalf("the test's policy is invalid: %v", err)
+			}
+			fields := jsonFields(reflect.TypeOf(c.p).Elem())
+			documented := map[string]bool{}
+			for _, r := range c.p.(interface{ Rules() []publisher.ClaimRule }).Rules() {
+				switch {
+				case r.Rule == "":
+				case r.Rule == "provider":
+					t.Errorf("claim %s: %q is the wrong-kind rule, not a claim's", r.Claim, r.Rule)
+				case !fields[r.Rule] && !slices.Contains(c.fixed, r.Rule):
+					t.Errorf("claim %s: rule %q is neither a policy field nor a documented fixed rule", r.Claim, r.Rule)
+				default:
+					documented[r.Rule] = true
+				}
+			}
+			for _, f := range c.fixed {
+				if !documented[f] || fields[f] {
+					t.Errorf("fixed rule %q: documented %v, a policy field %v; want documented and no field", f, documented[f], fields[f])
+				}
+			}
+			reported := map[string]bool{}
+			for _, m := range c.p.Check(c.fail) {
+				reported[m.Rule] = true
+				if !documented[m.Rule] {
+					t.Errorf("Check reports rule %q (claim %s), which Rules does not document", m.Rule, m.Claim)
+				}
+			}
+			for r := range documented {
+				if r != "issuer" && !reported[r] {
+					t.Errorf("documented rule %q is not reported by Check of claims that fail it", r)
+				}
+			}
+			for _, set := range []claims.Set{c.other, nil} {
+				got := c.p.Check(set)
+				if len(got) != 1 || got[0].Rule != "provider" || got[0].Claim != "iss" {
+					t.Errorf("Check(%T) = %v, want the provider rule on iss alone", set, got)
+				}
+			}
+		})
+	}
+}
+
+// jsonFields is the set of a struct type's JSON field names.
+func jsonFields(typ reflect.Type) map[string]bool {
+	out := map[string]bool{}
+	for i := 0; i < typ.NumField(); i++ {
+		if name, _, _ := strings.Cut(typ.Field(i).Tag.Get("json"), ","); name != "" && name != "-" {
+			out[name] = true
+		}
+	}
+	return out
 }

@@ -30,6 +30,7 @@ func lookup(t *testing.T, s publisher.Store, issuer, key string) []string {
 }
 
 func TestMemoryStoreAddLookupRemove(t *testing.T) {
+	t.Parallel()
 	s, err := publisher.NewMemoryStore(dotcom("a", "octo-org", "hello"), dotcom("b", "octo-org", "hello"),
 		dotcom("c", "octo-org", "other"))
 	if err != nil {
@@ -69,6 +70,7 @@ func TestMemoryStoreAddLookupRemove(t *testing.T) {
 }
 
 func TestMemoryStoreZeroValue(t *testing.T) {
+	t.Parallel()
 	var s publisher.MemoryStore
 	if got := lookup(t, &s, providers.GitHubIssuer, "octo-org/hello"); len(got) != 0 {
 		t.Errorf("empty store: %v", got)
@@ -85,6 +87,7 @@ func TestMemoryStoreZeroValue(t *testing.T) {
 }
 
 func TestMemoryStoreDuplicateID(t *testing.T) {
+	t.Parallel()
 	s, err := publisher.NewMemoryStore(dotcom("a", "octo-org", "hello"))
 	if err != nil {
 		t.Fatal(err)
@@ -108,6 +111,7 @@ type oddPolicy struct{ acceptAll }
 func (oddPolicy) Validate() error { return errors.New("odd") }
 
 func TestMemoryStoreRefusesInvalid(t *testing.T) {
+	t.Parallel()
 	bad := dotcom("bad", "octo-org", "hello")
 	bad.Policy.(*publisher.GitHub).OwnerID = "octo-org"
 	noWorkflow := dotcom("nowf", "octo-org", "hello")
@@ -136,6 +140,7 @@ func TestMemoryStoreRefusesInvalid(t *testing.T) {
 // TestMemoryStoreKeyCase registers names in any case: GitHub's are
 // case-insensitive, and both sides normalise their lookup key.
 func TestMemoryStoreKeyCase(t *testing.T) {
+	t.Parallel()
 	s, err := publisher.NewMemoryStore(dotcom("mixed", "Octo-Org", "Hello"))
 	if err != nil {
 		t.Fatal(err)
@@ -151,6 +156,7 @@ func TestMemoryStoreKeyCase(t *testing.T) {
 }
 
 func TestMemoryStoreLookupIsACopy(t *testing.T) {
+	t.Parallel()
 	// Three appends leave spare capacity behind the third entry.
 	s, err := publisher.NewMemoryStore(dotcom("a", "octo-org", "hello"), dotcom("b", "octo-org", "hello"),
 		dotcom("c", "octo-org", "hello"))
@@ -174,6 +180,7 @@ func TestMemoryStoreLookupIsACopy(t *testing.T) {
 }
 
 func TestMemoryStoreConcurrent(t *testing.T) {
+	t.Parallel()
 	var s publisher.MemoryStore
 	const writers, each = 8, 50
 	var wg sync.WaitGroup

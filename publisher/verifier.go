@@ -155,7 +155,8 @@ func (v *Verifier) Close() error {
 // satisfies, or an error: one of package oidc's (the token itself), ErrClaims,
 // ErrStore, a *NoMatchError (ErrNoPublisher) that lists each candidate's
 // failed rules, or a replay error. The token is recorded as used only once
-// everything else has passed.
+// everything else has passed; "Check order" in the package documentation
+// lists every check.
 func (v *Verifier) Verify(ctx context.Context, raw string) (*Result, error) {
 	if v == nil || v.tokens == nil {
 		return nil, errors.New("publisher: the Verifier was not built by New")

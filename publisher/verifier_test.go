@@ -131,6 +131,7 @@ func ids(rs []publisher.Registered) []string {
 }
 
 func TestVerifyAcceptsEveryMatchingPublisher(t *testing.T) {
+	t.Parallel()
 	k := newKit(t, nil,
 		pub("any-env", "release.yml", ""),
 		pub("build", "build.yml", ""),
@@ -174,6 +175,7 @@ func TestVerifyAcceptsEveryMatchingPublisher(t *testing.T) {
 }
 
 func TestVerifyNoMatch(t *testing.T) {
+	t.Parallel()
 	k := newKit(t, nil,
 		pub("build", "build.yml", ""),
 		func(iss *providertest.Issuer) publisher.Registered {
@@ -232,6 +234,7 @@ func TestVerifyNoMatch(t *testing.T) {
 }
 
 func TestVerifyMissingEnvironment(t *testing.T) {
+	t.Parallel()
 	k := newKit(t, nil, pub("prod", "release.yml", "pypi"))
 	c := release()
 	c.Environment, c.EnvironmentNodeID = "", ""
@@ -246,6 +249,7 @@ func TestVerifyMissingEnvironment(t *testing.T) {
 }
 
 func TestVerifyNothingRegistered(t *testing.T) {
+	t.Parallel()
 	k := newKit(t, nil, pub("other", "release.yml", ""))
 	if !k.store.Remove("other") {
 		t.Fatal("Remove = false")
@@ -265,6 +269,7 @@ func TestVerifyNothingRegistered(t *testing.T) {
 }
 
 func TestVerifyPassesOIDCErrorsThrough(t *testing.T) {
+	t.Parallel()
 	k := newKit(t, nil, pub("release", "release.yml", ""))
 	rogue, err := rsa.GenerateKey(rand.Reader, 2048)
 	if err != nil {
@@ -306,6 +311,7 @@ func TestVerifyPassesOIDCErrorsThrough(t *testing.T) {
 }
 
 func TestVerifyInvalidClaims(t *testing.T) {
+	t.Parallel()
 	k := newKit(t, nil, pub("release", "release.yml", ""))
 	for _, tc := range []struct {
 		name  string
@@ -333,6 +339,7 @@ func TestVerifyInvalidClaims(t *testing.T) {
 }
 
 func TestVerifyStoreFailureFailsClosed(t *testing.T) {
+	t.Parallel()
 	outage := errors.New("database is down")
 	k := newKit(t, func(iss *providertest.Issuer, cfg *publisher.Config) {
 		cfg.Publishers = storeFunc(func(ctx context.Context, issuer, key string) ([]publisher.Registered, error) {
@@ -363,6 +370,7 @@ func (acceptAll) Validate() error                       { return nil }
 // and key it is asked for and returns broken rows: only the candidates that
 // really are the token's may match.
 func TestVerifyDistrustsTheStore(t *testing.T) {
+	t.Parallel()
 	var asked []string
 	var mu sync.Mutex
 	k := newKit(t, func(iss *providertest.Issuer, cfg *publisher.Config) {
@@ -403,6 +411,7 @@ func TestVerifyDistrustsTheStore(t *testing.T) {
 }
 
 func TestVerifyRecordsUntilExpiryPlusLeewayAndMargin(t *testing.T) {
+	t.Parallel()
 	k := newKit(t, func(_ *providertest.Issuer, cfg *publisher.Config) {
 		cfg.Leeway, cfg.ReplayMargin = 10*time.Second, 2*time.Minute
 	}, pub("release", "release.yml", ""))
@@ -417,6 +426,7 @@ func TestVerifyRecordsUntilExpiryPlusLeewayAndMargin(t *testing.T) {
 }
 
 func TestVerifyReplayed(t *testing.T) {
+	t.Parallel()
 	k := newKit(t, nil, pub("release", "release.yml", ""))
 	tok := k.mint(t, release())
 	if _, err := k.v.Verify(context.Background(), tok); err != nil {
@@ -433,6 +443,7 @@ func TestVerifyReplayed(t *testing.T) {
 }
 
 func TestVerifyConcurrent(t *testing.T) {
+	t.Parallel()
 	k := newKit(t, func(_ *providertest.Issuer, cfg *publisher.Config) { cfg.Replay = nil },
 		pub("release", "release.yml", ""))
 	const n = 50
@@ -561,6 +572,7 @@ func TestNewBadConfig(t *testing.T) {
 type sharedNil struct{ oidc.KeyStore }
 
 func TestZeroVerifierDoesNotPanic(t *testing.T) {
+	t.Parallel()
 	var v publisher.Verifier
 	if _, err := v.Verify(context.Background(), "x.y.z"); err == nil {
 		t.Error("a zero Verifier accepted a token")
@@ -594,6 +606,7 @@ func (otherSet) Provider() claims.Kind { return claims.KindGitLab }
 // again: no claims, unvalidated claims and claims of another kind are
 // ErrClaims, never a match.
 func TestVerifyDistrustsTheProvider(t *testing.T) {
+	t.Parallel()
 	valid := release()
 	valid.Subject = "x"
 	for name, set := range map[string]claims.Set{
@@ -603,6 +616,7 @@ func TestVerifyDistrustsTheProvider(t *testing.T) {
 		"another kind":  &otherSet{*valid},
 	} {
 		t.Run(name, func(t *testing.T) {
+			t.Parallel()
 			k := newKit(t, func(iss *providertest.Issuer, cfg *publisher.Config) {
 				cfg.Providers = []providers.Provider{lenientProvider{Provider: iss.GitHub(), set: set}}
 			}, pub("release", "release.yml", ""))

@@ -8,6 +8,7 @@ import (
 // TestQuickstart runs the demo and checks both decisions and the explanation
 // of the refusal.
 func TestQuickstart(t *testing.T) {
+	t.Parallel()
 	var out strings.Builder
 	if err := run(&out); err != nil {
 		t.Fatal(err)

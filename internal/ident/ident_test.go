@@ -6,6 +6,7 @@ import (
 )
 
 func TestIdent(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct {
 		name string
 		f    func(string) bool

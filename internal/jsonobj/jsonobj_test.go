@@ -37,6 +37,7 @@ func each(src string) ([]member, error) {
 }
 
 func TestEachValid(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct {
 		src  string
 		want []member
@@ -77,6 +78,7 @@ func TestEachValid(t *testing.T) {
 func nest(n int) string { return strings.Repeat("[", n) + strings.Repeat("]", n) }
 
 func TestEachInvalid(t *testing.T) {
+	t.Parallel()
 	for _, src := range []string{
 		// not one object
 		``, ` `, `[]`, `"x"`, `1`, `null`, `{`, `}`, `{}{}`, `{} x`, "{}\x00", `{},`,
@@ -119,6 +121,7 @@ func clip(s string) string {
 // Each decodes keys; string values are decoded by Str, which refuses what
 // the key decoder refuses.
 func TestStr(t *testing.T) {
+	t.Parallel()
 	for raw, want := range map[string]string{
 		`""`: "", `"a"`: "a", `"\u0041\u00e9"`: "Aé", `"\ud834\udd1e"`: "𝄞", `"\/"`: "/",
 	} {
@@ -141,6 +144,7 @@ func TestStr(t *testing.T) {
 }
 
 func TestValueTypes(t *testing.T) {
+	t.Parallel()
 	var te *jsonobj.TypeError
 	if _, err := (jsonobj.Value{Kind: jsonobj.Number, Raw: "1"}).Str(); !errors.As(err, &te) || te.Want != jsonobj.String || te.Got != jsonobj.Number {
 		t.Errorf("Str of a number: %v", err)
@@ -184,6 +188,7 @@ func TestValueTypes(t *testing.T) {
 }
 
 func TestEachElem(t *testing.T) {
+	t.Parallel()
 	var kinds []jsonobj.Kind
 	err := jsonobj.EachElem(` [1, "a", {"b":[]}, [], true, null] `, func(v jsonobj.Value) error {
 		kinds = append(kinds, v.Kind)
@@ -202,6 +207,7 @@ func TestEachElem(t *testing.T) {
 
 // An error from the callback stops the walk and comes back unchanged.
 func TestEachCallbackError(t *testing.T) {
+	t.Parallel()
 	stop := errors.New("stop")
 	var seen []string
 	err := jsonobj.Each(`{"a":1,"b":2,"c":3}`, func(k string, _ jsonobj.Value) error {
@@ -241,6 +247,7 @@ func TestEachAllocs(t *testing.T) {
 // Duplicate keys are found past the small-object fast path too, and many
 // keys cost linear time (checked by the benchmark below).
 func TestManyKeys(t *testing.T) {
+	t.Parallel()
 	var b strings.Builder
 	b.WriteString("{")
 	for i := 0; i < 500; i++ {

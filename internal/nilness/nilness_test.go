@@ -7,6 +7,7 @@ import (
 )
 
 func TestIs(t *testing.T) {
+	t.Parallel()
 	var r *strings.Reader
 	var m map[string]int
 	var f func()

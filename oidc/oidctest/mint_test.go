@@ -49,6 +49,7 @@ func parts(t *testing.T, tok string) (hdr, claims map[string]any, input string, 
 }
 
 func TestMintClaims(t *testing.T) {
+	t.Parallel()
 	kit := oidctest.New(t, oidctest.Options{Now: func() time.Time { return t0 }, Audience: "pypi"})
 	for _, c := range []struct {
 		name string
@@ -93,6 +94,7 @@ func TestMintClaims(t *testing.T) {
 }
 
 func TestMintSignatures(t *testing.T) {
+	t.Parallel()
 	kit := oidctest.New(t, oidctest.Options{})
 	pub := &kit.Signer().Private.PublicKey
 	mint := func(opts ...oidctest.MintOption) (map[string]any, string, []byte) {
@@ -146,6 +148,7 @@ func TestMintSignatures(t *testing.T) {
 }
 
 func TestIssuerServes(t *testing.T) {
+	t.Parallel()
 	kit := oidctest.New(t, oidctest.Options{Path: "/_services/token/"})
 	if !strings.HasSuffix(kit.URL(), "/_services/token") {
 		t.Errorf("URL %s", kit.URL())

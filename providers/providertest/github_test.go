@@ -8,6 +8,7 @@ import (
 )
 
 func TestGitHubReusable(t *testing.T) {
+	t.Parallel()
 	caller := providertest.GitHubWorkflow("octo-org/hello", "9919", "release.yml", "refs/tags/v1")
 	caller.Extra = nil
 	const sha = "0123456789abcdef0123456789abcdef01234567"

@@ -1,0 +1,92 @@
+// Package publisher decides whether a verified CI token may publish: the
+// trusted-publisher policies a registry records per package, the store that
+// finds them, and [Verifier], the one call from raw token to decision.
+//
+// [New] builds a Verifier once, from the registry's audience, the providers
+// it trusts and a [Store] of registered publishers ([MemoryStore], or the
+// registry's database). [Verifier.Verify] returns every registered publisher
+// the token satisfies, or an error that says why none does. A policy is a
+// [GitHub], [GitLab], [Google] or [ActiveState] value, each a [Policy] of one
+// provider kind and one issuer, registered under the registry's own id as a
+// [Registered]; its JSON form is the configuration file's.
+//
+// # Check order
+//
+// [Verifier.Verify] first runs [oidc.Verifier.Verify], whose package
+// documentation lists its checks in order (size, form, header, algorithm,
+// claims set, issuer, audience, times, keys, signature), and returns its
+// errors unchanged. Then, stopping at the first that fails:
+//
+//  1. Claims: the provider of the token's issuer decodes the claims set into
+//     its own types; every claim it requires is present and well formed.
+//     [ErrClaims], wrapping the cause: usually a [claims.Error] that names
+//     the claim, of class claims.ErrMissing, claims.ErrType or
+//     claims.ErrInvalid.
+//  2. Store: [Store.Lookup] answers for the token's issuer and lookup key
+//     (the workload, e.g. "owner/repository"). [ErrStore].
+//  3. Publishers: at least one registered publisher of that issuer and
+//     provider kind passes every rule of its policy. [ErrNoPublisher], as a
+//     [*NoMatchError] listing each candidate and every rule it failed. What
+//     the store returns is checked again: an entry of another issuer, kind or
+//     key is no candidate, and a policy that fails Validate matches nothing.
+//  4. Replay: the token was never used. It is recorded as used only now,
+//     after every other check passed, until exp plus the leeway plus
+//     Config.ReplayMargin (default 1 min). [oidc.ErrReplayed], or [oidc.ErrReplayStore] when
+//     the store cannot tell (a custom store's own error is wrapped in it).
+//
+// No error is ever an accept, and every error wraps one sentinel: test
+// with [errors.Is], read a refusal's reasons with [errors.As] into a
+// [*NoMatchError].
+//
+// # Threat model
+//
+// A wrong "yes" lets an attacker publish malware under a trusted name. Package
+// oidc covers forged tokens, key confusion between issuers, hostile input and
+// the token's replay identity; this package covers who the token is:
+//
+//   - Confused trust domains. A policy belongs to exactly one issuer
+//     (Policy.Issuer) and one provider kind. A GitHub Enterprise Server or
+//     GHE.com token never matches a github.com publisher, even with the same
+//     claims and the same keys.
+//   - Resurrected names. Accounts, repositories and groups can be deleted and
+//     their names registered again by someone else, so policies pin stable
+//     ids: GitHub's repository_owner_id (required) and repository_id,
+//     GitLab's namespace_id and project_id, Google's sub, ActiveState's
+//     actor_id (required).
+//   - Look-alike identities. Claims are compared the way the provider defines
+//     them: ASCII case folding only where the provider ignores case, exact
+//     workflow paths (release.yml never matches release.yml.bak or
+//     sub/release.yml), never through the free-form sub.
+//   - Outsider-controlled runs. GitHub's pull_request_target and workflow_run
+//     triggers run code or context an outsider controls with the base
+//     repository's identity; their tokens are refused.
+//   - Replays. A token is accepted once. The default [oidc.MemoryReplayStore]
+//     protects one process; replicas share a Redis store (package redisstore).
+//   - Silent misconfiguration. Policies are validated when registered: an
+//     unknown, misspelt or repeated JSON field, or an explicitly empty one, is
+//     an error ([ErrPolicy]), and a field left out never widens a rule. A
+//     publisher of an issuer no configured provider serves could never match:
+//     [New] and [CheckIssuers] report it ([ErrUnserved]).
+//
+// What trusted publishing does not protect against: a compromised workflow
+// or build. A publish from the right workflow is authentic even if that
+// workflow was made to build something malicious.
+//
+// # Rules
+//
+// Each policy's Rules method documents every claim of its provider's tokens:
+// how the policy compares it ([Comparison]), when ([Use]) and which rule
+// reports it ([ClaimRule]). Tests hold these lists to what Check does, and
+// the README's claim tables are generated from them. Claims a list does not
+// name (new ones providers add) never fail a token.
+//
+// A refusal names each failed rule in [Mismatch].Rule: the JSON name of the
+// policy field that sets the rule ("workflow", "owner_id", "refs", …), or
+// one of the fixed rules no field configures:
+//
+//   - "provider": the token is of another provider kind than the policy;
+//   - "event": a GitHub trigger that is always refused (claim event_name);
+//   - "email_verified": a Google account whose email is not verified;
+//   - "subject": ActiveState's sub, which must name the policy's
+//     organization and project.
+package publisher
