@@ -8,9 +8,9 @@ import "testing"
 func TestDescription(t *testing.T) {
 	for in, want := range map[string]string{
 		"The token has expired; request a new one.": "The token has expired; request a new one.",
-		`say "hi" \ bye`:                            `say 'hi' / bye`,
-		"line\r\nWWW-Authenticate: x":               "line??WWW-Authenticate: x",
-		"café\x7f":                                  "caf??",
+		`say "hi" \ bye`:              `say 'hi' / bye`,
+		"line\r\nWWW-Authenticate: x": "line??WWW-Authenticate: x",
+		"café\x7f":                    "caf??",
 	} {
 		if got := description(in); got != want {
 			t.Errorf("description(%q) = %q, want %q", in, got, want)

@@ -80,9 +80,6 @@ type Config struct {
 	// Realm, when set, is the challenge's realm: printable ASCII without
 	// '"' or '\'.
 	Realm string
-	// MaxTokenSize caps the bearer token before it is verified. Default
-	// oidc.DefaultMaxTokenSize.
-	MaxTokenSize int
 	// RetryAfter is what a 503 asks clients to wait, in whole seconds.
 	// Default DefaultRetryAfter.
 	RetryAfter time.Duration
@@ -105,15 +102,10 @@ func New(cfg Config) (*Gateway, error) {
 		return nil, errors.New("gateway: Config.Verifier is required")
 	case cfg.Allow == nil:
 		return nil, errors.New("gateway: Config.Allow is required (AnyPublisher lets every registered publisher through)")
-	case cfg.MaxTokenSize < 0:
-		return nil, fmt.Errorf("gateway: Config.MaxTokenSize %d is negative", cfg.MaxTokenSize)
 	case cfg.RetryAfter < 0:
 		return nil, fmt.Errorf("gateway: Config.RetryAfter %v is negative", cfg.RetryAfter)
 	case strings.ContainsFunc(cfg.Realm, func(r rune) bool { return r < 0x20 || r > 0x7e || r == '"' || r == '\\' }):
 		return nil, fmt.Errorf("gateway: Config.Realm %s must be printable ASCII without '\"' or '\\'", quote.Value(cfg.Realm))
-	}
-	if cfg.MaxTokenSize == 0 {
-		cfg.MaxTokenSize = oidc.DefaultMaxTokenSize
 	}
 	if cfg.RetryAfter == 0 {
 		cfg.RetryAfter = DefaultRetryAfter
@@ -138,7 +130,9 @@ func (g *Gateway) Wrap(next http.Handler) http.Handler {
 
 // check verifies r's token; on a refusal it answers and returns false.
 func (g *Gateway) check(w http.ResponseWriter, r *http.Request) (*publisher.Result, bool) {
-	tok, err := bearer.Token(r.Header, g.cfg.MaxTokenSize)
+	// The header is capped at the largest token any Verifier accepts; the
+	// Verifier applies its own Config.MaxTokenSize.
+	tok, err := bearer.Token(r.Header, oidc.MaxTokenSizeLimit)
 	switch {
 	case errors.Is(err, bearer.ErrMissing):
 		g.log(r, slog.LevelInfo, "refused", "reason", "no bearer token")

@@ -15,6 +15,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/trustpub/trustpub/claims"
+	"github.com/trustpub/trustpub/oidc"
 	"github.com/trustpub/trustpub/oidc/oidctest"
 	"github.com/trustpub/trustpub/providers"
 	"github.com/trustpub/trustpub/providers/providertest"
@@ -150,8 +151,7 @@ func TestGatewayLetsThrough(t *testing.T) {
 func TestGatewayRefuses(t *testing.T) {
 	w := newWorld(t)
 	var s seen
-	h := newGateway(t, gateway.Config{Verifier: w.v, Allow: gateway.Publishers("release"), Realm: "uploads",
-		MaxTokenSize: 4096}).Wrap(s.handler())
+	h := newGateway(t, gateway.Config{Verifier: w.v, Allow: gateway.Publishers("release"), Realm: "uploads"}).Wrap(s.handler())
 	replayed := w.mint(t, workflow("release.yml"))
 	if resp, _ := serve(t, h, "Bearer "+replayed); resp.StatusCode != http.StatusOK {
 		t.Fatalf("first use: status %d", resp.StatusCode)
@@ -175,7 +175,8 @@ func TestGatewayRefuses(t *testing.T) {
 			body: map[string]string{"error_description": "A bearer token is required."}},
 		{name: "two headers", auth: []string{"Bearer a", "Bearer b"}, status: 400,
 			body: map[string]string{"error": "invalid_request", "error_description": "Send exactly one Authorization header."}},
-		{name: "too large", auth: []string{"Bearer " + strings.Repeat("a", 4097)}, status: 401},
+		{name: "too large", auth: []string{"Bearer " + strings.Repeat("a", oidc.MaxTokenSizeLimit+1)}, status: 401},
+		{name: "too large for the verifier", auth: []string{"Bearer " + strings.Repeat("a", oidc.DefaultMaxTokenSize+1)}, status: 401},
 		{name: "not b64token", auth: []string{"Bearer a;b"}, status: 401},
 		{name: "not a JWT", auth: []string{"Bearer abc"}, status: 401},
 		{name: "expired", auth: []string{"Bearer " + w.mint(t, workflow("release.yml"), oidctest.Expired())}, status: 401},
@@ -187,13 +188,14 @@ func TestGatewayRefuses(t *testing.T) {
 			body:      map[string]string{"error": "insufficient_scope", "error_description": "The token's trusted publisher may not use this service."}},
 	}
 	messages := map[string]string{
-		"too large":      "The token is too large.",
-		"not b64token":   "The token is not a well-formed signed JWT.",
-		"not a JWT":      "The token is not a well-formed signed JWT.",
-		"expired":        "The token has expired; request a new one.",
-		"wrong audience": "The token is not meant for this registry: wrong audience.",
-		"no publisher":   "The token is valid, but no trusted publisher registered here accepts it.",
-		"replayed":       "The token has already been used; request a new one.",
+		"too large":                  "The token is too large.",
+		"too large for the verifier": "The token is too large.",
+		"not b64token":               "The token is not a well-formed signed JWT.",
+		"not a JWT":                  "The token is not a well-formed signed JWT.",
+		"expired":                    "The token has expired; request a new one.",
+		"wrong audience":             "The token is not meant for this registry: wrong audience.",
+		"no publisher":               "The token is valid, but no trusted publisher registered here accepts it.",
+		"replayed":                   "The token has already been used; request a new one.",
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -292,7 +294,6 @@ func TestNewRefuses(t *testing.T) {
 	for name, cfg := range map[string]gateway.Config{
 		"no verifier":       {Allow: gateway.AnyPublisher},
 		"no rule":           {Verifier: w.v},
-		"negative size":     {Verifier: w.v, Allow: gateway.AnyPublisher, MaxTokenSize: -1},
 		"negative retry":    {Verifier: w.v, Allow: gateway.AnyPublisher, RetryAfter: -1},
 		"realm with quote":  {Verifier: w.v, Allow: gateway.AnyPublisher, Realm: `a"b`},
 		"realm with break":  {Verifier: w.v, Allow: gateway.AnyPublisher, Realm: "a\nb"},
