@@ -18,9 +18,9 @@ import (
 const RequireEnv = "TRUSTPUB_REQUIRE_CURL"
 
 // Run runs script with bash -eu -o pipefail, in a clean environment but
-// for PATH and HOME, and returns its standard output. A failing script
-// fails the test, showing its output.
-func Run(tb testing.TB, script string) string {
+// for PATH, a new HOME and env ("KEY=value", overriding those), and returns
+// its standard output. A failing script fails the test, showing its output.
+func Run(tb testing.TB, script string, env ...string) string {
 	tb.Helper()
 	for _, tool := range []string{"bash", "curl"} {
 		if _, err := exec.LookPath(tool); err != nil {
@@ -33,7 +33,7 @@ func Run(tb testing.TB, script string) string {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "bash", "-eu", "-o", "pipefail", "-c", script)
-	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + tb.TempDir()}
+	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + tb.TempDir()}, env...)
 	cmd.WaitDelay = 5 * time.Second
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
