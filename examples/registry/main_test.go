@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"errors"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -12,8 +13,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/google/go-cmp/cmp"
 
 	"github.com/trustpub/trustpub/examples/registry/npmreg"
 	"github.com/trustpub/trustpub/internal/curltest"
@@ -122,7 +121,9 @@ func TestUploadNeedsMintedToken(t *testing.T) {
 	}
 }
 
-func isUnauthenticated(err error) bool { return err != nil && strings.Contains(err.Error(), npmreg.ErrUnauthenticated.Error()) }
+func isUnauthenticated(err error) bool {
+	return errors.Is(err, npmreg.ErrUnauthenticated)
+}
 
 // The registry's trusted-publishing code, beyond its mint function and
 // publisher rows, is under 30 lines: the goal, held by a test.
@@ -157,5 +158,3 @@ func codeLines(t *testing.T, file string) int {
 	}
 	return n
 }
-
-var _ = cmp.Diff
