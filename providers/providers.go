@@ -26,13 +26,13 @@ type Provider interface {
 type provider struct {
 	name   string
 	issuer oidc.Issuer
-	decode func(payload string) (claims.Set, error)
+	decode func(t *oidc.Token) (claims.Set, error)
 }
 
 func (p *provider) Name() string        { return p.name }
 func (p *provider) Issuer() oidc.Issuer { return p.issuer }
 func (p *provider) Decode(t *oidc.Token) (claims.Set, error) {
-	return p.decode(t.Payload)
+	return p.decode(t)
 }
 
 // rs256 fills the algorithm allow-list when the issuer states none.
