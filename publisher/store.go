@@ -73,6 +73,8 @@ func (m *MemoryStore) Remove(id string) bool {
 	list := m.byKey[k]
 	for i, r := range list {
 		if r.ID == id {
+			// Capacity i: the entries after i are copied to a new array,
+			// never over those a Lookup may have handed out.
 			list = append(list[:i:i], list[i+1:]...)
 			break
 		}
@@ -86,12 +88,16 @@ func (m *MemoryStore) Remove(id string) bool {
 }
 
 // Lookup implements Store. The key is matched exactly: it is already
-// normalised by claims.Set.LookupKey and Policy.LookupKey. The slice is the
-// caller's: appending to it cannot write into the store.
+// normalised by claims.Set.LookupKey and Policy.LookupKey.
+//
+// The slice is the store's own, not a copy: the caller must not modify its
+// elements. Appending to it is safe (its capacity is its length), and the
+// store never writes into a slice it has handed out: Add appends past the
+// end of every earlier result, Remove builds a new slice.
 func (m *MemoryStore) Lookup(_ context.Context, issuer, key string) ([]Registered, error) {
 	m.mu.RLock()
 	defer m.mu.RUnlock()
-	return slices.Clone(m.byKey[index(issuer, key)]), nil
+	return slices.Clip(m.byKey[index(issuer, key)]), nil
 }
 
 // Publishers returns a copy of every registered publisher, ordered by ID:

@@ -188,30 +188,35 @@ func (v *Verifier) Verify(ctx context.Context, raw string) (*Result, error) {
 	if err != nil {
 		return nil, fmt.Errorf("publisher: %w: %w", ErrStore, err)
 	}
-	res := &Result{Token: tok, Provider: prov, Claims: set}
-	noMatch := &NoMatchError{Issuer: issuer, Key: key}
+	_, indexed := v.store.(*MemoryStore)
+	acc := &accepted{Result: Result{Token: tok, Provider: prov, Claims: set}}
+	pubs := acc.room[:0]
+	var rejected []Rejection
 	for _, r := range cands {
 		// A store that ignores the issuer or key, or hands back an empty
-		// row, must not widen trust: such entries are not candidates.
+		// row, must not widen trust: such entries are not candidates. A
+		// MemoryStore indexed each entry by its policy's own lookup key
+		// when it was added, so that key is not built again for it.
 		if nilness.Is(r.Policy) || r.Policy.Issuer() != issuer || r.Policy.Provider() != prov.Kind() ||
-			r.Policy.LookupKey() != key {
+			!(indexed || r.Policy.LookupKey() == key) {
 			continue
 		}
 		// A stored policy that fails validation (a zero owner id, an empty
 		// workflow…) could read as "no constraint": it matches nothing.
 		if err := validate(r); err != nil {
-			noMatch.Rejected = append(noMatch.Rejected, Rejection{ID: r.ID, Err: err})
+			rejected = append(rejected, Rejection{ID: r.ID, Err: err})
 			continue
 		}
 		if miss := r.Policy.Check(set); len(miss) > 0 {
-			noMatch.Rejected = append(noMatch.Rejected, Rejection{ID: r.ID, Mismatches: miss})
+			rejected = append(rejected, Rejection{ID: r.ID, Mismatches: miss})
 			continue
 		}
-		res.Publishers = append(res.Publishers, r)
+		pubs = append(pubs, r)
 	}
-	if len(res.Publishers) == 0 {
-		return nil, noMatch
+	if len(pubs) == 0 {
+		return nil, &NoMatchError{Issuer: issuer, Key: key, Rejected: rejected}
 	}
+	acc.Publishers = pubs
 	until := tok.Expiry.Add(v.tokens.Leeway() + v.margin)
 	if err := v.replay.Claim(ctx, tok.ReplayID(), until); err != nil {
 		if !errors.Is(err, oidc.ErrReplayed) && !errors.Is(err, oidc.ErrReplayStore) {
@@ -220,5 +225,13 @@ func (v *Verifier) Verify(ctx context.Context, raw string) (*Result, error) {
 		}
 		return nil, err
 	}
-	return res, nil
+	return &acc.Result, nil
+}
+
+// accepted is a Result with room for the one publisher a token usually
+// satisfies, allocated at once. Its Publishers are copies: a caller changing
+// them cannot change the store.
+type accepted struct {
+	Result
+	room [1]Registered
 }

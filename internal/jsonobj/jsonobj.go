@@ -10,6 +10,7 @@ package jsonobj
 import (
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"math"
 	"strconv"
 	"strings"
@@ -54,6 +55,32 @@ var ErrSyntax = errors.New("malformed JSON")
 type Value struct {
 	Kind Kind   // the value's JSON type
 	Raw  string // the value's exact source text, quotes and escapes included
+}
+
+// Parsed returns the Value whose exact text is raw, text this package's
+// parser has already accepted as one value (such as a member of a claims
+// set that oidc.Token.EachClaim hands out): its kind is read off the first
+// byte and nothing is checked again. The Value's methods still refuse text
+// that is not of their kind.
+func Parsed(raw string) Value {
+	kind := Invalid
+	if raw != "" {
+		switch c := raw[0]; {
+		case c == '"':
+			kind = String
+		case c == '{':
+			kind = Object
+		case c == '[':
+			kind = Array
+		case c == 't' || c == 'f':
+			kind = Bool
+		case c == 'n':
+			kind = Null
+		case c == '-' || (c >= '0' && c <= '9'):
+			kind = Number
+		}
+	}
+	return Value{Kind: kind, Raw: raw}
 }
 
 // Str decodes a string value.
@@ -170,7 +197,33 @@ func (e *TypeError) Error() string {
 // Each calls fn for every member of the JSON object src, in order. It fails on
 // anything but exactly one well-formed object, and on duplicate keys.
 func Each(src string, fn func(key string, v Value) error) error {
-	p := parser{src: src}
+	var each func(Member) error
+	if fn != nil {
+		each = func(m Member) error { return fn(m.Key, m.Value) }
+	}
+	return EachMember(src, each)
+}
+
+// Member is one member of an object, and where it lies in the source.
+type Member struct {
+	Key     string // the key, unescaped
+	RawKey  string // the key's exact source text, quotes and escapes included
+	Value   Value  // the value
+	KeyAt   int    // the offset of RawKey in the source
+	ValueAt int    // the offset of Value.Raw in the source
+}
+
+// EachMember is Each, telling also where each member lies in src.
+func EachMember(src string, fn func(Member) error) error {
+	return EachMemberLimit(src, 0, fn)
+}
+
+// EachMemberLimit is EachMember failing, with ErrSyntax, on a document of
+// more than maxValues values in all (members and elements at any depth, the
+// object itself included); 0 means no limit. It bounds the parsing cost of
+// an unauthenticated document by its count of values, not only its size.
+func EachMemberLimit(src string, maxValues int, fn func(Member) error) error {
+	p := parser{src: src, max: maxValues, n: 1} // n counts the object itself
 	p.space()
 	if err := p.object(0, fn); err != nil {
 		return err
@@ -199,6 +252,9 @@ func EachElem(src string, fn func(v Value) error) error {
 type parser struct {
 	src string
 	i   int
+	max int    // the most values the document may hold; 0: no limit
+	n   int    // values read so far
+	buf []byte // scratch for unescaping keys
 }
 
 func (p *parser) fail(what string) error {
@@ -216,7 +272,7 @@ func (p *parser) space() {
 	}
 }
 
-func (p *parser) object(depth int, fn func(string, Value) error) error {
+func (p *parser) object(depth int, fn func(Member) error) error {
 	if depth >= MaxDepth {
 		return p.fail("nesting too deep")
 	}
@@ -232,16 +288,35 @@ func (p *parser) object(depth int, fn func(string, Value) error) error {
 	}
 	for {
 		p.space()
-		rawKey, err := p.str()
+		keyAt := p.i
+		rawKey, escaped, err := p.str()
 		if err != nil {
 			return err
 		}
-		key, err := unquote(rawKey)
-		if err != nil {
-			return err
+		key := rawKey[1 : len(rawKey)-1]
+		hint := (len(p.src) - p.i) / 5 // a member takes at least 5 bytes: "":0,
+		if p.max > 0 {
+			hint = min(hint, p.max-p.n)
 		}
-		if !seen.add(key) {
-			return fmt.Errorf("%w: duplicate key %s", ErrSyntax, quote.Value(key))
+		switch {
+		case escaped && fn == nil:
+			// Only the duplicate check needs the key: unescape it into a
+			// reused buffer and keep its hash, with no string built.
+			if p.buf, err = appendUnquoted(p.buf[:0], key); err != nil {
+				return err
+			}
+			if !seen.addBytes(p.buf, hint) {
+				return fmt.Errorf("%w: duplicate key %s", ErrSyntax, quote.Value(string(p.buf)))
+			}
+		case escaped:
+			if key, err = unquote(rawKey); err != nil {
+				return err
+			}
+			fallthrough
+		default:
+			if !seen.add(key, hint) {
+				return fmt.Errorf("%w: duplicate key %s", ErrSyntax, quote.Value(key))
+			}
 		}
 		p.space()
 		if p.i >= len(p.src) || p.src[p.i] != ':' {
@@ -249,12 +324,13 @@ func (p *parser) object(depth int, fn func(string, Value) error) error {
 		}
 		p.i++
 		p.space()
+		valueAt := p.i
 		v, err := p.value(depth)
 		if err != nil {
 			return err
 		}
 		if fn != nil {
-			if err := fn(key, v); err != nil {
+			if err := fn(Member{key, rawKey, v, keyAt, valueAt}); err != nil {
 				return err
 			}
 		}
@@ -276,38 +352,114 @@ func (p *parser) object(depth int, fn func(string, Value) error) error {
 
 // keySet finds duplicate keys: a linear scan of a fixed array for the
 // small objects tokens are, a map past that, so a hostile object of many
-// keys costs linear time, not quadratic.
+// keys costs linear time, not quadratic. A 128-bit filter of the keys seen
+// spares the scan for most new keys.
 type keySet struct {
-	small [48]string
-	n     int
-	large map[string]struct{}
+	small  [48]string
+	n      int
+	filter [2]uint64
+	large  *bigKeySet
 }
 
-// add records key and reports whether it was new.
-func (s *keySet) add(key string) bool {
+// add records key and reports whether it was new; hint bounds how many
+// keys may follow, to size a large set once.
+func (s *keySet) add(key string, hint int) bool {
 	if s.large != nil {
-		if _, dup := s.large[key]; dup {
-			return false
-		}
-		s.large[key] = struct{}{}
-		return true
+		return s.large.add(key)
 	}
-	for _, k := range s.small[:s.n] {
-		if k == key {
-			return false
+	h := uint32(len(key)) * 0x9E3779B1 // mix the length and the first and last bytes
+	if key != "" {
+		h = (h ^ uint32(key[0])<<8 ^ uint32(key[len(key)-1])) * 0x9E3779B1
+	}
+	word, bit := h>>31, uint64(1)<<(h>>25&63)
+	if s.filter[word]&bit != 0 {
+		for _, k := range s.small[:s.n] {
+			if k == key {
+				return false
+			}
 		}
 	}
+	s.filter[word] |= bit
 	if s.n < len(s.small) {
 		s.small[s.n] = key
 		s.n++
 		return true
 	}
-	s.large = make(map[string]struct{}, 2*len(s.small))
-	for _, k := range s.small {
-		s.large[k] = struct{}{}
+	s.large = newBigKeySet(s.small[:], hint)
+	return s.large.add(key)
+}
+
+// addBytes is add for a key held in a buffer the caller reuses: the set
+// turns to hashes, so that the key need not be kept.
+func (s *keySet) addBytes(key []byte, hint int) bool {
+	if s.large == nil {
+		s.large = newBigKeySet(s.small[:s.n], hint)
 	}
-	s.large[key] = struct{}{}
-	return true
+	return s.large.addHash(maphash.Bytes(keySeed, key))
+}
+
+// bigKeySet is the key set of a large object: an open-addressing table of
+// the keys' 64-bit seeded hashes, cheaper per key than a map of strings (a
+// hostile token may be one object of thousands of short keys). Two keys
+// with one hash read as a duplicate: that fails closed, and with a random
+// seed per process no input is known to collide (about 1 in 10^13 for an
+// object of 2,000 keys).
+type bigKeySet struct {
+	slots []uint64 // hash with the low bit set, or 0 when free
+	n     int
+}
+
+var keySeed = maphash.MakeSeed()
+
+// newBigKeySet holds keys and has room for about hint more.
+func newBigKeySet(keys []string, hint int) *bigKeySet {
+	size := 64
+	for size < 2*(len(keys)+hint) && size < 1<<16 {
+		size *= 2
+	}
+	b := &bigKeySet{slots: make([]uint64, size)}
+	for _, k := range keys {
+		b.add(k)
+	}
+	return b
+}
+
+func (b *bigKeySet) add(key string) bool { return b.addHash(maphash.String(keySeed, key)) }
+
+// addHash records a key by its hash (maphash.String and maphash.Bytes agree
+// on equal text).
+func (b *bigKeySet) addHash(h uint64) bool {
+	h |= 1
+	mask := len(b.slots) - 1
+	for i := int(h>>1) & mask; ; i = (i + 1) & mask {
+		switch b.slots[i] {
+		case 0:
+			b.slots[i] = h
+			if b.n++; 2*b.n > len(b.slots) {
+				b.grow()
+			}
+			return true
+		case h:
+			return false
+		}
+	}
+}
+
+// grow doubles the table, rehashing only the stored hashes.
+func (b *bigKeySet) grow() {
+	old := b.slots
+	b.slots = make([]uint64, 2*len(old))
+	mask := len(b.slots) - 1
+	for _, h := range old {
+		if h == 0 {
+			continue
+		}
+		i := int(h>>1) & mask
+		for b.slots[i] != 0 {
+			i = (i + 1) & mask
+		}
+		b.slots[i] = h
+	}
 }
 
 func (p *parser) array(depth int, fn func(Value) error) error {
@@ -354,13 +506,19 @@ func (p *parser) value(depth int) (Value, error) {
 	if p.i >= len(p.src) {
 		return Value{}, p.fail("expected a value")
 	}
+	if p.max > 0 {
+		if p.n >= p.max {
+			return Value{}, p.fail(fmt.Sprintf("more than %d values", p.max))
+		}
+		p.n++
+	}
 	start := p.i
 	var kind Kind
 	var err error
 	switch c := p.src[p.i]; {
 	case c == '"':
 		kind = String
-		_, err = p.str()
+		_, _, err = p.str()
 	case c == '{':
 		kind = Object
 		err = p.object(depth+1, nil)
@@ -428,45 +586,76 @@ func (p *parser) number() error {
 	return nil
 }
 
-// str scans a string and returns it with its quotes, still escaped.
-func (p *parser) str() (string, error) {
+// str scans a string and returns it with its quotes, still escaped, and
+// whether it has escapes.
+func (p *parser) str() (raw string, escaped bool, err error) {
 	if p.i >= len(p.src) || p.src[p.i] != '"' {
-		return "", p.fail("expected a string")
+		return "", false, p.fail("expected a string")
 	}
 	start := p.i
 	p.i++
+	ascii := true
+	p.i = skipPlain(p.src, p.i)
 	for p.i < len(p.src) {
 		c := p.src[p.i]
 		switch {
 		case c == '"':
 			p.i++
 			raw := p.src[start:p.i]
-			if !utf8.ValidString(raw) {
-				return "", fmt.Errorf("%w: invalid UTF-8 in string", ErrSyntax)
+			if !ascii && !utf8.ValidString(raw) {
+				return "", false, fmt.Errorf("%w: invalid UTF-8 in string", ErrSyntax)
 			}
-			return raw, nil
+			return raw, escaped, nil
 		case c == '\\':
 			if p.i+1 >= len(p.src) {
-				return "", p.fail("unterminated escape")
+				return "", false, p.fail("unterminated escape")
 			}
 			switch p.src[p.i+1] {
 			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
 				p.i += 2
 			case 'u':
 				if p.i+6 > len(p.src) || !isHex4(p.src[p.i+2:p.i+6]) {
-					return "", p.fail("invalid \\u escape")
+					return "", false, p.fail("invalid \\u escape")
 				}
 				p.i += 6
 			default:
-				return "", p.fail("invalid escape")
+				return "", false, p.fail("invalid escape")
 			}
+			escaped = true
+			p.i = skipPlain(p.src, p.i)
 		case c < 0x20:
-			return "", p.fail("control character in string")
+			return "", false, p.fail("control character in string")
 		default:
+			ascii = ascii && c < utf8.RuneSelf
 			p.i++
 		}
 	}
-	return "", p.fail("unterminated string")
+	return "", false, p.fail("unterminated string")
+}
+
+// skipPlain returns i moved past the whole groups of eight bytes of s that
+// are printable ASCII other than '"' and '\\', the bytes a string holds as
+// they are, so that str looks at bytes one at a time only from the first
+// group holding another (the closing quote, an escape, non-ASCII text).
+// Each group is tested at once, its bytes the lanes of a word (SWAR); each
+// test is exact about whether some lane qualifies.
+func skipPlain(s string, i int) int {
+	const lo, hi = 0x0101010101010101, 0x8080808080808080
+	for ; i+8 <= len(s); i += 8 {
+		g := s[i : i+8]
+		x := uint64(g[0]) | uint64(g[1])<<8 | uint64(g[2])<<16 | uint64(g[3])<<24 |
+			uint64(g[4])<<32 | uint64(g[5])<<40 | uint64(g[6])<<48 | uint64(g[7])<<56
+		quote := x ^ lo*'"'            // a zero lane where x holds '"'
+		backslash := x ^ lo*'\\'       // a zero lane where x holds '\\'
+		special := (quote-lo)&^quote | // some lane of quote is zero
+			(backslash-lo)&^backslash | // some lane of backslash is zero
+			(x - lo*0x20) | // some lane is below 0x20 (its borrow sets the high bit)
+			x // some lane is 0x80 or above
+		if special&hi != 0 {
+			break
+		}
+	}
+	return i
 }
 
 func isHex4(s string) bool {
@@ -489,55 +678,59 @@ func unquote(raw string) (string, error) {
 	if strings.IndexByte(body, '\\') < 0 {
 		return body, nil
 	}
-	var b strings.Builder
-	b.Grow(len(body))
+	b, err := appendUnquoted(make([]byte, 0, len(body)), body)
+	return string(b), err
+}
+
+// appendUnquoted appends the unescaped text of a string's body to b.
+func appendUnquoted(b []byte, body string) ([]byte, error) {
 	for i := 0; i < len(body); {
 		c := body[i]
 		if c != '\\' {
-			b.WriteByte(c)
+			b = append(b, c)
 			i++
 			continue
 		}
 		if i+1 >= len(body) {
-			return "", fmt.Errorf("%w: unterminated escape", ErrSyntax)
+			return b, fmt.Errorf("%w: unterminated escape", ErrSyntax)
 		}
 		e := body[i+1]
 		i += 2
 		switch e {
 		case '"', '\\', '/':
-			b.WriteByte(e)
+			b = append(b, e)
 		case 'b':
-			b.WriteByte('\b')
+			b = append(b, '\b')
 		case 'f':
-			b.WriteByte('\f')
+			b = append(b, '\f')
 		case 'n':
-			b.WriteByte('\n')
+			b = append(b, '\n')
 		case 'r':
-			b.WriteByte('\r')
+			b = append(b, '\r')
 		case 't':
-			b.WriteByte('\t')
+			b = append(b, '\t')
 		case 'u':
 			if i+4 > len(body) || !isHex4(body[i:i+4]) {
-				return "", fmt.Errorf("%w: invalid \\u escape", ErrSyntax)
+				return b, fmt.Errorf("%w: invalid \\u escape", ErrSyntax)
 			}
 			r := rune(hex4(body[i : i+4]))
 			i += 4
 			if utf16.IsSurrogate(r) {
 				if i+6 > len(body) || body[i] != '\\' || body[i+1] != 'u' || !isHex4(body[i+2:i+6]) {
-					return "", fmt.Errorf("%w: unpaired surrogate in string", ErrSyntax)
+					return b, fmt.Errorf("%w: unpaired surrogate in string", ErrSyntax)
 				}
 				r = utf16.DecodeRune(r, rune(hex4(body[i+2:i+6])))
 				if r == utf8.RuneError {
-					return "", fmt.Errorf("%w: invalid surrogate pair in string", ErrSyntax)
+					return b, fmt.Errorf("%w: invalid surrogate pair in string", ErrSyntax)
 				}
 				i += 6
 			}
-			b.WriteRune(r)
+			b = utf8.AppendRune(b, r)
 		default:
-			return "", fmt.Errorf("%w: invalid escape", ErrSyntax)
+			return b, fmt.Errorf("%w: invalid escape", ErrSyntax)
 		}
 	}
-	return b.String(), nil
+	return b, nil
 }
 
 func hex4(s string) uint16 {
