@@ -1,10 +1,13 @@
 package publisher
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/trustpub/trustpub/internal/nilness"
@@ -87,8 +90,8 @@ func New(cfg Config) (*Verifier, error) {
 		}
 	}
 	if m, ok := cfg.Publishers.(*MemoryStore); ok {
-		if err := CheckIssuers(cfg.Providers, m.Publishers()...); err != nil {
-			return nil, err
+		if u := m.unserved(cfg.Providers); len(u) > 0 {
+			return nil, &UnservedError{Publishers: u}
 		}
 	}
 	margin, err := replayMargin(cfg.ReplayMargin)
@@ -144,6 +147,8 @@ func New(cfg Config) (*Verifier, error) {
 
 // Close releases the default key cache, if the verifier built one. It is
 // safe on a nil Verifier, as Verify is, so a deferred Close never panics.
+// On a verifier from WithAudience it does nothing: the parent owns the
+// cache.
 func (v *Verifier) Close() error {
 	if v != nil && v.cache != nil {
 		return v.cache.Close()
@@ -151,13 +156,67 @@ func (v *Verifier) Close() error {
 	return nil
 }
 
+// WithAudience returns a verifier for another audience, e.g. npm's
+// "npm:<registry host name>" beside PyPI's "pypi", or one per host name a
+// registry answers on. It shares v's providers, publisher store, replay
+// store and key cache, and is cheap: no new cache, no new store, no
+// goroutine. A token is accepted only by the verifier of its audience
+// (oidc.ErrAudience elsewhere), and once across all of them: the replay
+// store is one.
+//
+// Close on the derived verifier does nothing: v owns what they share. Once
+// v.Close has closed the key cache v built, the derived verifiers refuse
+// every token, as v does (oidc.ErrKeysUnavailable).
+func (v *Verifier) WithAudience(aud string) (*Verifier, error) {
+	if v == nil || v.tokens == nil {
+		return nil, errors.New("publisher: WithAudience on a Verifier not built by New")
+	}
+	tv, err := v.tokens.WithAudience(aud)
+	if err != nil {
+		return nil, err
+	}
+	w := *v
+	w.tokens, w.cache = tv, nil
+	return &w, nil
+}
+
+// Audience is the audience the verifier accepts tokens for.
+func (v *Verifier) Audience() string {
+	if v == nil || v.tokens == nil {
+		return ""
+	}
+	return v.tokens.Audience()
+}
+
 // Verify checks the token and returns every registered publisher it
-// satisfies, or an error: one of package oidc's (the token itself), ErrClaims,
-// ErrStore, a *NoMatchError (ErrNoPublisher) that lists each candidate's
-// failed rules, or a replay error. The token is recorded as used only once
-// everything else has passed; "Check order" in the package documentation
-// lists every check.
+// satisfies, most specific first (see Specific), or an error: one of package
+// oidc's (the token itself), ErrClaims, ErrStore, a *NoMatchError
+// (ErrNoPublisher) that lists each candidate's failed rules, or a replay
+// error. The token is recorded as used only once everything else has
+// passed; "Check order" in the package documentation lists every check.
+//
+// Every satisfied publisher comes back with its Packages, pending or not:
+// PyPI's flow, where the token names no package and the registry mints a
+// token for all of them (Result.Packages).
 func (v *Verifier) Verify(ctx context.Context, raw string) (*Result, error) {
+	return v.verify(ctx, raw, "", false)
+}
+
+// VerifyPackage is Verify limited to the publishers of one package (npm's
+// flow, where the request names the package): only publishers whose
+// Packages hold pkg, exactly as the registry normalised it, are
+// candidates; a publisher without packages never is. A valid token that
+// satisfies none of them is refused with a *NoMatchError naming the
+// package whose Rejected lists only that package's publishers, and is not
+// recorded as used: the same token may then be used for the right package.
+// Result.Publishers are the package's publishers; each keeps all its
+// Packages.
+func (v *Verifier) VerifyPackage(ctx context.Context, raw, pkg string) (*Result, error) {
+	return v.verify(ctx, raw, pkg, true)
+}
+
+// verify is Verify, limited to pkg's publishers when scoped.
+func (v *Verifier) verify(ctx context.Context, raw, pkg string, scoped bool) (*Result, error) {
 	if v == nil || v.tokens == nil {
 		return nil, errors.New("publisher: the Verifier was not built by New")
 	}
@@ -183,34 +242,9 @@ func (v *Verifier) Verify(ctx context.Context, raw string) (*Result, error) {
 	if err != nil {
 		return nil, fmt.Errorf("publisher: %w: %w", ErrClaims, err)
 	}
-	issuer, key := prov.Issuer().URL, set.LookupKey()
-	cands, err := v.store.Lookup(ctx, issuer, key)
+	pubs, err := v.match(ctx, prov, set, pkg, scoped)
 	if err != nil {
-		return nil, fmt.Errorf("publisher: %w: %w", ErrStore, err)
-	}
-	res := &Result{Token: tok, Provider: prov, Claims: set}
-	noMatch := &NoMatchError{Issuer: issuer, Key: key}
-	for _, r := range cands {
-		// A store that ignores the issuer or key, or hands back an empty
-		// row, must not widen trust: such entries are not candidates.
-		if nilness.Is(r.Policy) || r.Policy.Issuer() != issuer || r.Policy.Provider() != prov.Kind() ||
-			r.Policy.LookupKey() != key {
-			continue
-		}
-		// A stored policy that fails validation (a zero owner id, an empty
-		// workflow…) could read as "no constraint": it matches nothing.
-		if err := validate(r); err != nil {
-			noMatch.Rejected = append(noMatch.Rejected, Rejection{ID: r.ID, Err: err})
-			continue
-		}
-		if miss := r.Policy.Check(set); len(miss) > 0 {
-			noMatch.Rejected = append(noMatch.Rejected, Rejection{ID: r.ID, Mismatches: miss})
-			continue
-		}
-		res.Publishers = append(res.Publishers, r)
-	}
-	if len(res.Publishers) == 0 {
-		return nil, noMatch
+		return nil, err
 	}
 	until := tok.Expiry.Add(v.tokens.Leeway() + v.margin)
 	if err := v.replay.Claim(ctx, tok.ReplayID(), until); err != nil {
@@ -220,5 +254,75 @@ func (v *Verifier) Verify(ctx context.Context, raw string) (*Result, error) {
 		}
 		return nil, err
 	}
-	return res, nil
+	return &Result{Token: tok, Provider: prov, Claims: set, Publishers: pubs}, nil
+}
+
+// match looks the claims' workload up and returns the publishers they
+// satisfy, most specific first, or why none: ErrStore or a *NoMatchError.
+// When scoped, only pkg's publishers are candidates.
+func (v *Verifier) match(ctx context.Context, prov providers.Provider, set claims.Set, pkg string, scoped bool) ([]Registered, error) {
+	issuer, key := prov.Issuer().URL, set.LookupKey()
+	cands, err := v.store.Lookup(ctx, issuer, key)
+	if err != nil {
+		return nil, fmt.Errorf("publisher: %w: %w", ErrStore, err)
+	}
+	var pubs []Registered
+	var rejected []Rejection
+	for _, r := range cands {
+		// A store that ignores the issuer or key, or hands back an empty
+		// row, must not widen trust: such entries are not candidates.
+		if nilness.Is(r.Policy) || r.Policy.Issuer() != issuer || r.Policy.Provider() != prov.Kind() ||
+			r.Policy.LookupKey() != key {
+			continue
+		}
+		// Another package's publisher is no candidate, and never named.
+		if scoped && !slices.Contains(r.Packages, pkg) {
+			continue
+		}
+		// A stored policy that fails validation (a zero owner id, an empty
+		// workflow…) could read as "no constraint": it matches nothing.
+		if err := validate(r); err != nil {
+			rejected = append(rejected, Rejection{ID: r.ID, Err: err})
+			continue
+		}
+		if miss := r.Policy.Check(set); len(miss) > 0 {
+			rejected = append(rejected, Rejection{ID: r.ID, Mismatches: miss})
+			continue
+		}
+		pubs = append(pubs, r)
+	}
+	if len(pubs) == 0 {
+		e := &NoMatchError{Issuer: issuer, Key: key, Rejected: rejected}
+		if scoped {
+			e.Package = pkg
+		}
+		return nil, e
+	}
+	if len(pubs) > 1 {
+		slices.SortStableFunc(pubs, moreSpecific)
+	}
+	return pubs, nil
+}
+
+// moreSpecific orders publishers most specific first, then by ID.
+func moreSpecific(a, b Registered) int {
+	if c := cmp.Compare(specificity(b.Policy), specificity(a.Policy)); c != 0 {
+		return c
+	}
+	return strings.Compare(a.ID, b.ID)
+}
+
+// Packages is the sorted union, without duplicates, of the packages of the
+// publishers the token satisfied: what the registry may let it publish.
+// It is empty when none of them names a package.
+func (r *Result) Packages() []string {
+	if r == nil {
+		return nil
+	}
+	var all []string
+	for _, p := range r.Publishers {
+		all = append(all, p.Packages...)
+	}
+	slices.Sort(all)
+	return slices.Compact(all)
 }

@@ -147,11 +147,12 @@ func TestVerifyAcceptsEveryMatchingPublisher(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if diff := cmp.Diff([]string{"any-env", "prod"}, ids(res.Publishers)); diff != "" {
+	// The environment-pinned publisher first: the most specific.
+	if diff := cmp.Diff([]string{"prod", "any-env"}, ids(res.Publishers)); diff != "" {
 		t.Errorf("publishers (-want +got):\n%s", diff)
 	}
-	if res.Publishers[1].Policy.(*publisher.GitHub).Environment != "production" {
-		t.Errorf("the result does not carry the registered policy: %+v", res.Publishers[1])
+	if res.Publishers[0].Policy.(*publisher.GitHub).Environment != "production" {
+		t.Errorf("the result does not carry the registered policy: %+v", res.Publishers[0])
 	}
 	wantClaims := *c
 	wantClaims.Subject = providertest.GitHubSubject(c)
