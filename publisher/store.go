@@ -214,8 +214,8 @@ func (m *MemoryStore) Remove(id string) bool {
 // Lookup implements Store. The key is matched exactly: it is already
 // normalised by claims.Set.LookupKey and Policy.LookupKey. The publishers
 // come in the order they were added. The slice is the caller's: changing
-// or appending to it cannot write into the store (but a policy is shared,
-// and must not be changed).
+// it, its publishers or their package lists cannot write into the store;
+// a policy may be shared, and must not be changed.
 func (m *MemoryStore) Lookup(_ context.Context, issuer, key string) ([]Registered, error) {
 	m.mu.RLock()
 	defer m.mu.RUnlock()
@@ -401,7 +401,7 @@ func lowerIs(s, lower string) bool {
 func (w *row) one() []Registered {
 	if w.other != nil {
 		r := w.other.Registered
-		r.Packages = slices.Clip(r.Packages) // appending to it cannot write into the store
+		r.Packages = slices.Clone(r.Packages) // the caller's, as a packed row's are
 		return []Registered{r}
 	}
 	type built struct {
