@@ -3,6 +3,8 @@ package claims
 import (
 	"encoding/json"
 	"strings"
+
+	"github.com/trustpub/trustpub/oidc"
 )
 
 // ActiveState is the claims set of an ActiveState Platform token. Every
@@ -53,14 +55,14 @@ var activestateSchema = schema[ActiveState]{
 
 // DecodeActiveState decodes a verified ActiveState payload and validates it.
 func DecodeActiveState(payload string) (*ActiveState, error) {
-	c := new(ActiveState)
-	if err := activestateSchema.decode(payload, c); err != nil {
-		return nil, err
-	}
-	if err := c.Validate(); err != nil {
-		return nil, err
-	}
-	return c, nil
+	return decodeSet(&activestateSchema, source{payload: payload})
+}
+
+// DecodeActiveStateToken decodes the claims set of a verified ActiveState
+// token and validates it, from the members Verify read: the payload is not
+// parsed again.
+func DecodeActiveStateToken(t *oidc.Token) (*ActiveState, error) {
+	return decodeSet(&activestateSchema, source{token: t})
 }
 
 // Validate implements Set: the claims a policy compares are required, as

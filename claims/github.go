@@ -6,6 +6,7 @@ import (
 
 	"github.com/trustpub/trustpub/internal/ident"
 	"github.com/trustpub/trustpub/internal/quote"
+	"github.com/trustpub/trustpub/oidc"
 )
 
 // GitHub is the claims set of a GitHub Actions token. GitHub sends every
@@ -90,14 +91,14 @@ var githubSchema = schema[GitHub]{
 
 // DecodeGitHub decodes a verified GitHub Actions payload and validates it.
 func DecodeGitHub(payload string) (*GitHub, error) {
-	c := new(GitHub)
-	if err := githubSchema.decode(payload, c); err != nil {
-		return nil, err
-	}
-	if err := c.Validate(); err != nil {
-		return nil, err // never a half-valid set a caller might use
-	}
-	return c, nil
+	return decodeSet(&githubSchema, source{payload: payload})
+}
+
+// DecodeGitHubToken decodes the claims set of a verified GitHub Actions
+// token and validates it, from the members Verify read: the payload is not
+// parsed again.
+func DecodeGitHubToken(t *oidc.Token) (*GitHub, error) {
+	return decodeSet(&githubSchema, source{token: t})
 }
 
 // Validate implements Set: the claims a publishing decision reads must be

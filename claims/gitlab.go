@@ -5,9 +5,9 @@ import (
 	"strings"
 
 	"github.com/trustpub/trustpub/internal/ident"
-	"github.com/trustpub/trustpub/internal/quote"
-
 	"github.com/trustpub/trustpub/internal/jsonobj"
+	"github.com/trustpub/trustpub/internal/quote"
+	"github.com/trustpub/trustpub/oidc"
 )
 
 // GitLab is the claims set of a GitLab CI/CD id_token (gitlab.com or a
@@ -182,14 +182,14 @@ func gitlabIdentities(v jsonobj.Value) ([]GitLabIdentity, error) {
 
 // DecodeGitLab decodes a verified GitLab CI/CD payload and validates it.
 func DecodeGitLab(payload string) (*GitLab, error) {
-	c := new(GitLab)
-	if err := gitlabSchema.decode(payload, c); err != nil {
-		return nil, err
-	}
-	if err := c.Validate(); err != nil {
-		return nil, err
-	}
-	return c, nil
+	return decodeSet(&gitlabSchema, source{payload: payload})
+}
+
+// DecodeGitLabToken decodes the claims set of a verified GitLab CI/CD
+// token and validates it, from the members Verify read: the payload is not
+// parsed again.
+func DecodeGitLabToken(t *oidc.Token) (*GitLab, error) {
+	return decodeSet(&gitlabSchema, source{token: t})
 }
 
 // Validate implements Set. Required: the project's and namespace's paths

@@ -5,6 +5,7 @@ import (
 	"errors"
 
 	"github.com/trustpub/trustpub/internal/jsonobj"
+	"github.com/trustpub/trustpub/oidc"
 )
 
 // Google is the claims set of a Google Cloud service-account identity
@@ -106,7 +107,7 @@ func nested[T any](v jsonobj.Value, path string, s *schema[T], dst **T) error {
 		return &jsonobj.TypeError{Want: jsonobj.Object, Got: v.Kind}
 	}
 	t := new(T)
-	if err := s.decode(v.Raw, t); err != nil {
+	if err := s.decode(source{payload: v.Raw}, t); err != nil {
 		var e *Error
 		if !errors.As(err, &e) {
 			return err
@@ -124,14 +125,14 @@ func nested[T any](v jsonobj.Value, path string, s *schema[T], dst **T) error {
 // DecodeGoogle decodes a verified Google identity token payload and
 // validates it.
 func DecodeGoogle(payload string) (*Google, error) {
-	c := new(Google)
-	if err := googleSchema.decode(payload, c); err != nil {
-		return nil, err
-	}
-	if err := c.Validate(); err != nil {
-		return nil, err
-	}
-	return c, nil
+	return decodeSet(&googleSchema, source{payload: payload})
+}
+
+// DecodeGoogleToken decodes the claims set of a verified Google identity
+// token and validates it, from the members Verify read: the payload is not
+// parsed again.
+func DecodeGoogleToken(t *oidc.Token) (*Google, error) {
+	return decodeSet(&googleSchema, source{token: t})
 }
 
 // Validate implements Set: sub and email are required, and email_verified

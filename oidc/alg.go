@@ -41,10 +41,9 @@ func (a algorithm) fits(key crypto.PublicKey) bool {
 	return false
 }
 
-// verify checks sig over input. The key must fit the algorithm.
-func (a algorithm) verify(key crypto.PublicKey, input string, sig []byte) bool {
-	var sum [sha512.Size]byte
-	digest := a.digest(sum[:0], input)
+// verify checks sig over the digest of the signed input. The key must fit
+// the algorithm.
+func (a algorithm) verify(key crypto.PublicKey, digest, sig []byte) bool {
 	switch k := key.(type) {
 	case *rsa.PublicKey:
 		if a.pss {
@@ -63,16 +62,17 @@ func (a algorithm) verify(key crypto.PublicKey, input string, sig []byte) bool {
 	return false
 }
 
-func (a algorithm) digest(dst []byte, input string) []byte {
+// digest appends the hash of input to dst.
+func (a algorithm) digest(dst, input []byte) []byte {
 	switch a.hash {
 	case crypto.SHA256:
-		s := sha256.Sum256([]byte(input))
+		s := sha256.Sum256(input)
 		return append(dst, s[:]...)
 	case crypto.SHA384:
-		s := sha512.Sum384([]byte(input))
+		s := sha512.Sum384(input)
 		return append(dst, s[:]...)
 	default:
-		s := sha512.Sum512([]byte(input))
+		s := sha512.Sum512(input)
 		return append(dst, s[:]...)
 	}
 }

@@ -28,8 +28,8 @@ func TestECDSA(t *testing.T) {
 				t.Fatal(err)
 			}
 			const input = "header.payload"
-			var sum [64]byte
-			r, s, err := ecdsa.Sign(rand.Reader, key, a.digest(sum[:0], input))
+			digest := a.digest(nil, []byte(input))
+			r, s, err := ecdsa.Sign(rand.Reader, key, digest)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -40,21 +40,21 @@ func TestECDSA(t *testing.T) {
 			if !a.fits(&key.PublicKey) || a.fits(&rsaKey.PublicKey) {
 				t.Errorf("fits: own curve %v, RSA %v", a.fits(&key.PublicKey), a.fits(&rsaKey.PublicKey))
 			}
-			if !a.verify(&key.PublicKey, input, sig) {
+			if !a.verify(&key.PublicKey, digest, sig) {
 				t.Fatal("a good signature does not verify")
 			}
-			if a.verify(&key.PublicKey, input+".", sig) {
+			if a.verify(&key.PublicKey, a.digest(nil, []byte(input+".")), sig) {
 				t.Error("the signature verifies another input")
 			}
-			if a.verify(&key.PublicKey, input, append([]byte{0}, sig...)) || a.verify(&key.PublicKey, input, sig[1:]) {
+			if a.verify(&key.PublicKey, digest, append([]byte{0}, sig...)) || a.verify(&key.PublicKey, digest, sig[1:]) {
 				t.Error("a signature of the wrong length verifies")
 			}
 			bad := append([]byte(nil), sig...)
 			bad[len(bad)-1] ^= 1
-			if a.verify(&key.PublicKey, input, bad) {
+			if a.verify(&key.PublicKey, digest, bad) {
 				t.Error("a tampered signature verifies")
 			}
-			if a.verify(&rsaKey.PublicKey, input, sig) {
+			if a.verify(&rsaKey.PublicKey, digest, sig) {
 				t.Error("an RSA key verifies an ECDSA signature")
 			}
 			for other, oa := range algorithms {

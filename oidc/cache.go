@@ -127,9 +127,13 @@ type KeyCache struct {
 
 	mu       sync.Mutex
 	closed   atomic.Bool // set under mu, so that no fetch starts after Close
-	issuers  map[string]*issuerKeys
+	issuers  map[issuerID]*issuerKeys
 	fullWarn time.Time // when a refused issuer was last logged
 }
+
+// issuerID indexes the cache's issuers: a struct, so that looking one up
+// builds no string.
+type issuerID struct{ url, jwksURL string }
 
 // issuerKeys is the cache's state for one issuer.
 type issuerKeys struct {
@@ -201,7 +205,7 @@ func NewKeyCache(cfg CacheConfig) *KeyCache {
 		client:  restrictRedirects(cfg.HTTPClient),
 		log:     log,
 		kick:    make(chan struct{}, 1),
-		issuers: make(map[string]*issuerKeys),
+		issuers: make(map[issuerID]*issuerKeys),
 	}
 	c.ctx, c.cancel = context.WithCancel(context.Background())
 	c.wg.Add(1)
@@ -276,7 +280,7 @@ func (c *KeyCache) Prefetch(ctx context.Context, iss Issuer) error {
 // state returns the issuer's entry, adding it if there is room, and marks
 // it used at now.
 func (c *KeyCache) state(iss Issuer, now time.Time) (*issuerKeys, error) {
-	id := iss.URL + " " + iss.JWKSURL
+	id := issuerID{iss.URL, iss.JWKSURL}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	st := c.issuers[id]

@@ -2,9 +2,11 @@ package oidc
 
 import (
 	"crypto/sha256"
+	"crypto/sha512"
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
+	"math"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -13,7 +15,8 @@ import (
 )
 
 // Token is a verified token: its registered claims, typed, and the whole
-// claims set as JSON for a provider to decode.
+// claims set, as JSON and member by member (EachClaim) for a provider to
+// decode.
 type Token struct {
 	Issuer    string    // iss, exactly as the token states it
 	Subject   string    // sub; informative only, never authorise on it
@@ -28,7 +31,63 @@ type Token struct {
 	// Payload is the verified claims set, as JSON.
 	Payload string
 
-	raw string
+	raw     string
+	payload string   // the payload verified, whatever Payload is set to later
+	members []member // where its members lie; nil for a Token made otherwise
+}
+
+// member is where one member of a claims set lies in the payload: offsets,
+// not strings, so that recording it stores no pointer.
+type member struct {
+	key, keyEnd     uint32 // the key, quotes included
+	value, valueEnd uint32
+	escaped         bool // the key has escapes
+}
+
+// EachClaim calls fn with the name and the exact JSON text of every member
+// of the claims set, registered claims included, in the token's order, and
+// returns the first error fn returns. Each value is one complete JSON value
+// that passed the same strict reading as the registered claims (no
+// duplicate keys, valid UTF-8, nesting at most 32 deep). A token from
+// Verifier.Verify hands out the members read when it was verified, so the
+// payload is parsed once per token; a Token made otherwise has its Payload
+// parsed, and a malformed one is an error wrapping ErrMalformed.
+func (t *Token) EachClaim(fn func(name, value string) error) error {
+	if t.members != nil {
+		for _, m := range t.members {
+			name := t.payload[m.key+1 : m.keyEnd-1]
+			if m.escaped {
+				var err error
+				if name, err = jsonobj.Parsed(t.payload[m.key:m.keyEnd]).Str(); err != nil {
+					return wrapSyntax(err, "claims set") // cannot happen: the parser unquoted it before
+				}
+			}
+			if err := fn(name, t.payload[m.value:m.valueEnd]); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	var stopped error // fn's own error, returned as it is
+	err := jsonobj.Each(t.Payload, func(name string, v jsonobj.Value) error {
+		stopped = fn(name, v.Raw)
+		return stopped
+	})
+	if stopped != nil {
+		return stopped
+	}
+	return wrapSyntax(err, "claims set")
+}
+
+// verified is a verified Token with room for what it refers to, in one
+// allocation: where the members of a usual claims set lie, a single
+// audience, and the digest crypto/rsa is handed (which escapes to the heap
+// anyway).
+type verified struct {
+	tok    Token
+	aud    [1]string
+	room   [40]member
+	digest [sha512.Size]byte
 }
 
 // ReplayID identifies the token for replay protection: the issuer and jti, or
@@ -85,27 +144,47 @@ func split(raw string) (h, p, s string, err error) {
 	return h, p, s, nil
 }
 
-// decodePart base64url-decodes a part into a string. The decoder skips
-// CR and LF, even strict; they are refused first so that a token has one
-// spelling only (the replay id of a token without jti is its hash).
-func decodePart(part, name string) (string, error) {
-	if strings.ContainsAny(part, "\r\n") {
-		return "", reject(ErrMalformed, "", "", name+" contains a line break")
+// scratchSize is the stack buffer Verify decodes into: room for the parts
+// of a usual token (a GitHub token is under 2 KiB); a larger one is decoded
+// into a heap buffer instead. Small, since it is zeroed for every token.
+const scratchSize = 2 << 10
+
+// decodeText base64url-decodes the header and the payload into one string,
+// using buf as scratch space (enlarged if too small): two strings would be
+// two allocations.
+func decodeText(buf []byte, h64, p64 string) (header, payload string, err error) {
+	hn, pn := b64.DecodedLen(len(h64)), b64.DecodedLen(len(p64))
+	if hn+pn > len(buf) {
+		buf = make([]byte, hn+pn)
 	}
-	buf := make([]byte, b64.DecodedLen(len(part)))
-	n, err := b64.Decode(buf, []byte(part))
+	if hn, err = decodePart(buf[:hn], h64, "header"); err != nil {
+		return "", "", err
+	}
+	if pn, err = decodePart(buf[hn:hn+pn], p64, "payload"); err != nil {
+		return "", "", err
+	}
+	text := string(buf[:hn+pn])
+	return text[:hn], text[hn:], nil
+}
+
+// decodePart base64url-decodes part into dst. The decoder skips CR and LF,
+// even strict; they are refused first so that a token has one spelling
+// only (the replay id of a token without jti is its hash). Two IndexByte
+// scans: ContainsAny goes a byte at a time, costing more than the decoding.
+func decodePart(dst []byte, part, name string) (int, error) {
+	if strings.IndexByte(part, '\r') >= 0 || strings.IndexByte(part, '\n') >= 0 {
+		return 0, reject(ErrMalformed, "", "", name+" contains a line break")
+	}
+	n, err := b64.Decode(dst, []byte(part))
 	if err != nil {
-		return "", reject(ErrMalformed, "", "", name+" is not base64url without padding")
+		return 0, reject(ErrMalformed, "", "", name+" is not base64url without padding")
 	}
-	return string(buf[:n]), nil
+	return n, nil
 }
 
 func parseHeader(js string) (header, error) {
 	var h header
 	err := jsonobj.Each(js, func(key string, v jsonobj.Value) error {
-		if why, bad := forbiddenHeaders[key]; bad {
-			return reject(ErrUnsafeHeader, key, clip(v.Raw), why)
-		}
 		var err error
 		switch key {
 		case "alg":
@@ -113,6 +192,9 @@ func parseHeader(js string) (header, error) {
 		case "kid":
 			h.kid, err = v.Str()
 		default:
+			if why, bad := forbiddenHeaders[key]; bad {
+				return reject(ErrUnsafeHeader, key, clip(v.Raw), why)
+			}
 			return nil
 		}
 		if err != nil {
@@ -135,9 +217,19 @@ func parseHeader(js string) (header, error) {
 	return h, nil
 }
 
-// parseClaims reads the registered claims; the rest stays in the payload.
-func parseClaims(js string, t *Token) (hasExp, hasIat, hasNbf bool, err error) {
-	err = jsonobj.Each(js, func(key string, v jsonobj.Value) error {
+// parseClaims reads the registered claims into t and records where every
+// member lies in t.members, which should have room (it grows if not).
+func parseClaims(js string, t *Token, aud *[1]string) (hasExp, hasIat, hasNbf bool, err error) {
+	if uint64(len(js)) > math.MaxUint32 {
+		return false, false, false, reject(ErrTooLarge, "", "", "the claims set does not fit 32-bit offsets")
+	}
+	err = jsonobj.EachMember(js, func(m jsonobj.Member) error {
+		t.members = append(t.members, member{
+			key: uint32(m.KeyAt), keyEnd: uint32(m.KeyAt + len(m.RawKey)),
+			value: uint32(m.ValueAt), valueEnd: uint32(m.ValueAt + len(m.Value.Raw)),
+			escaped: len(m.Key) != len(m.RawKey)-2, // escapes only shorten a key
+		})
+		key, v := m.Key, m.Value
 		var err error
 		switch key {
 		case "iss":
@@ -147,7 +239,7 @@ func parseClaims(js string, t *Token) (hasExp, hasIat, hasNbf bool, err error) {
 		case "jti":
 			t.ID, err = v.Str()
 		case "aud":
-			t.Audience, err = audience(v)
+			t.Audience, err = audience(v, aud)
 		case "exp":
 			t.Expiry, err = numericDate(v)
 			hasExp = true
@@ -168,10 +260,13 @@ func parseClaims(js string, t *Token) (hasExp, hasIat, hasNbf bool, err error) {
 	return hasExp, hasIat, hasNbf, wrapSyntax(err, "claims set")
 }
 
-func audience(v jsonobj.Value) ([]string, error) {
+// audience reads aud: a string, kept in one (no allocation), or an array of
+// strings.
+func audience(v jsonobj.Value, one *[1]string) ([]string, error) {
 	if v.Kind == jsonobj.String {
 		s, err := v.Str()
-		return []string{s}, err
+		one[0] = s
+		return one[:], err
 	}
 	if v.Kind != jsonobj.Array {
 		return nil, &jsonobj.TypeError{Want: jsonobj.String, Got: v.Kind}

@@ -176,7 +176,8 @@ func (v *Verifier) Verify(ctx context.Context, raw string) (*Token, error) {
 	if err != nil {
 		return nil, err
 	}
-	hjs, err := decodePart(h64, "header")
+	var stack [scratchSize]byte
+	hjs, payload, err := decodeText(stack[:], h64, p64)
 	if err != nil {
 		return nil, err
 	}
@@ -191,12 +192,10 @@ func (v *Verifier) Verify(ctx context.Context, raw string) (*Token, error) {
 	if s64 == "" {
 		return nil, reject(ErrMalformed, "", "", "empty signature")
 	}
-	payload, err := decodePart(p64, "payload")
-	if err != nil {
-		return nil, err
-	}
-	t := &Token{KeyID: hdr.kid, Algorithm: hdr.alg, Payload: payload, raw: raw}
-	hasExp, hasIat, hasNbf, err := parseClaims(payload, t)
+	vt := new(verified)
+	t := &vt.tok
+	*t = Token{KeyID: hdr.kid, Algorithm: hdr.alg, Payload: payload, raw: raw, payload: payload, members: vt.room[:0]}
+	hasExp, hasIat, hasNbf, err := parseClaims(payload, t, &vt.aud)
 	if err != nil {
 		return nil, err
 	}
@@ -213,10 +212,19 @@ func (v *Verifier) Verify(ctx context.Context, raw string) (*Token, error) {
 	if err := v.checkTimes(t, hasExp, hasIat, hasNbf); err != nil {
 		return nil, err
 	}
-	sig, err := decodePart(s64, "signature")
+	// The scratch space is free again: it takes a copy of the signed part,
+	// which the hash functions read as bytes, and then the signature.
+	input := raw[:len(h64)+1+len(p64)]
+	buf := stack[:]
+	if n := max(len(input), b64.DecodedLen(len(s64))); n > len(buf) {
+		buf = make([]byte, n)
+	}
+	digest := alg.digest(vt.digest[:0], buf[:copy(buf, input)])
+	n, err := decodePart(buf, s64, "signature")
 	if err != nil {
 		return nil, err
 	}
+	sig := buf[:n:n]
 	keys, err := v.cfg.Keys.Keys(ctx, *iss, hdr.kid)
 	if err != nil {
 		if _, ok := err.(*Error); !ok {
@@ -224,14 +232,13 @@ func (v *Verifier) Verify(ctx context.Context, raw string) (*Token, error) {
 		}
 		return nil, err
 	}
-	input := raw[:len(h64)+1+len(p64)]
 	fitting := 0
 	for _, k := range keys {
 		if (k.Algorithm != "" && k.Algorithm != hdr.alg) || !alg.fits(k.Public) {
 			continue
 		}
 		fitting++
-		if alg.verify(k.Public, input, []byte(sig)) {
+		if alg.verify(k.Public, digest, sig) {
 			return t, nil
 		}
 	}

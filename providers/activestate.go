@@ -17,8 +17,8 @@ func NewActiveState(iss oidc.Issuer) Provider {
 	return &provider{kind: claims.KindActiveState, issuer: rs256(iss), decode: decodeActiveState}
 }
 
-func decodeActiveState(payload string) (claims.Set, error) {
-	c, err := claims.DecodeActiveState(payload)
+func decodeActiveState(t *oidc.Token) (claims.Set, error) {
+	c, err := claims.DecodeActiveStateToken(t)
 	if err != nil {
 		return nil, err
 	}

@@ -83,8 +83,8 @@ func githubAt(iss string, err error) (Provider, error) {
 	return NewGitHub(oidc.Issuer{URL: iss}), nil
 }
 
-func decodeGitHub(payload string) (claims.Set, error) {
-	c, err := claims.DecodeGitHub(payload)
+func decodeGitHub(t *oidc.Token) (claims.Set, error) {
+	c, err := claims.DecodeGitHubToken(t)
 	if err != nil {
 		return nil, err
 	}

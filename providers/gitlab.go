@@ -23,8 +23,8 @@ func NewGitLab(iss oidc.Issuer) Provider {
 	return &provider{kind: claims.KindGitLab, issuer: rs256(iss), decode: decodeGitLab}
 }
 
-func decodeGitLab(payload string) (claims.Set, error) {
-	c, err := claims.DecodeGitLab(payload)
+func decodeGitLab(t *oidc.Token) (claims.Set, error) {
+	c, err := claims.DecodeGitLabToken(t)
 	if err != nil {
 		return nil, err
 	}

@@ -23,8 +23,8 @@ func NewGoogle(iss oidc.Issuer) Provider {
 	return &provider{kind: claims.KindGoogle, issuer: rs256(iss), decode: decodeGoogle}
 }
 
-func decodeGoogle(payload string) (claims.Set, error) {
-	c, err := claims.DecodeGoogle(payload)
+func decodeGoogle(t *oidc.Token) (claims.Set, error) {
+	c, err := claims.DecodeGoogleToken(t)
 	if err != nil {
 		return nil, err
 	}

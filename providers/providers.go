@@ -30,13 +30,13 @@ type Provider interface {
 type provider struct {
 	kind   claims.Kind
 	issuer oidc.Issuer
-	decode func(payload string) (claims.Set, error)
+	decode func(t *oidc.Token) (claims.Set, error)
 }
 
 func (p *provider) Kind() claims.Kind   { return p.kind }
 func (p *provider) Issuer() oidc.Issuer { return p.issuer }
 func (p *provider) Decode(t *oidc.Token) (claims.Set, error) {
-	return p.decode(t.Payload)
+	return p.decode(t)
 }
 
 // rs256 fills the algorithm allow-list when the issuer states none.

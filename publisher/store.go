@@ -217,10 +217,16 @@ func (m *MemoryStore) Remove(id string) bool {
 // it, its publishers or their package lists cannot write into the store;
 // a policy may be shared, and must not be changed.
 func (m *MemoryStore) Lookup(_ context.Context, issuer, key string) ([]Registered, error) {
+	return m.lookup(issuer, key, nil), nil
+}
+
+// lookup is Lookup, building the first publisher found in buf when it is
+// not nil: Verify's, allocated with its Result.
+func (m *MemoryStore) lookup(issuer, key string, buf *built) []Registered {
 	m.mu.RLock()
 	defer m.mu.RUnlock()
 	if m.rows == nil {
-		return nil, nil
+		return nil
 	}
 	var found [4]uint32
 	hits := found[:0]
@@ -235,15 +241,16 @@ func (m *MemoryStore) Lookup(_ context.Context, issuer, key string) ([]Registere
 	}
 	switch len(hits) {
 	case 0:
-		return nil, nil
+		return nil
 	case 1:
-		return m.rows[hits[0]].one(), nil
+		return m.rows[hits[0]].build(buf)
 	}
 	out := make([]Registered, len(hits))
 	for k, i := range hits {
-		out[k] = m.rows[i].one()[0]
+		out[k] = m.rows[i].build(buf)[0]
+		buf = nil
 	}
-	return out, nil
+	return out
 }
 
 // Publishers returns a copy of every registered publisher, ordered by ID:
@@ -254,7 +261,7 @@ func (m *MemoryStore) Publishers() []Registered {
 	all := make([]Registered, 0, m.byID.n)
 	for i := range m.rows {
 		if w := &m.rows[i]; w.flags&flagLive != 0 {
-			all = append(all, w.one()[0])
+			all = append(all, w.build(nil)[0])
 		}
 	}
 	slices.SortFunc(all, func(a, b Registered) int { return strings.Compare(a.ID, b.ID) })
@@ -288,7 +295,7 @@ func (m *MemoryStore) unserved(provs []providers.Provider) []Registered {
 			kind = w.other.Policy.Provider()
 		}
 		if !served[domain{kind, w.issuer()}] {
-			out = append(out, w.one()[0])
+			out = append(out, w.build(nil)[0])
 		}
 	}
 	slices.SortFunc(out, func(a, b Registered) int { return strings.Compare(a.ID, b.ID) })
@@ -396,20 +403,25 @@ func lowerIs(s, lower string) bool {
 	return true
 }
 
-// one builds the row's publisher, in a slice of one, with one allocation
-// for a packed row.
-func (w *row) one() []Registered {
+// built is a packed publisher built again: its Registered, policy and
+// package list, in one allocation.
+type built struct {
+	reg  [1]Registered
+	pol  GitHub
+	pkgs [1]string
+}
+
+// build returns the row's publisher, in a slice of one: for a packed row,
+// built in b, or in a new built when b is nil.
+func (w *row) build(b *built) []Registered {
 	if w.other != nil {
 		r := w.other.Registered
 		r.Packages = slices.Clone(r.Packages) // the caller's, as a packed row's are
 		return []Registered{r}
 	}
-	type built struct {
-		reg  [1]Registered
-		pol  GitHub
-		pkgs [1]string
+	if b == nil {
+		b = new(built)
 	}
-	b := new(built)
 	var f [numPacked]string
 	at := 0
 	for i, n := range w.lens {

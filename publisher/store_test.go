@@ -158,7 +158,10 @@ func TestMemoryStoreKeyCase(t *testing.T) {
 	}
 }
 
-func TestMemoryStoreLookupIsACopy(t *testing.T) {
+// TestMemoryStoreLookupIsStable holds Lookup to its contract: appending to
+// the slice never writes into the store, and neither Add nor Remove changes
+// a slice handed out before.
+func TestMemoryStoreLookupIsStable(t *testing.T) {
 	t.Parallel()
 	// Three appends leave spare capacity behind the third entry.
 	s, err := publisher.NewMemoryStore(dotcom("a", "octo-org", "hello"), dotcom("b", "octo-org", "hello"),
@@ -166,19 +169,32 @@ func TestMemoryStoreLookupIsACopy(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, _ := s.Lookup(context.Background(), providers.GitHubIssuer, "octo-org/hello")
-	got[0].ID = "changed"
-	if more := append(got, dotcom("injected", "octo-org", "hello")); len(more) != 4 {
-		t.Fatal(len(more))
+	const gh, key = providers.GitHubIssuer, "octo-org/hello"
+	got, _ := s.Lookup(context.Background(), gh, key)
+	if len(got) != 3 || cap(got) != 3 {
+		t.Fatalf("len %d, cap %d; want 3 and 3, so that appends reallocate", len(got), cap(got))
+	}
+	more := append(got, dotcom("injected", "octo-org", "hello"))
+	if diff := cmp.Diff([]string{"a", "b", "c"}, lookup(t, s, gh, key)); diff != "" {
+		t.Errorf("the caller's append wrote into the store (-want +got):\n%s", diff)
 	}
 	if err := s.Add(dotcom("d", "octo-org", "hello")); err != nil {
 		t.Fatal(err)
 	}
-	if got[0].ID != "changed" {
-		t.Fatal("the caller's copy changed")
+	if !s.Remove("b") || !s.Remove("d") {
+		t.Fatal("Remove = false")
 	}
-	if diff := cmp.Diff([]string{"a", "b", "c", "d"}, lookup(t, s, providers.GitHubIssuer, "octo-org/hello")); diff != "" {
-		t.Errorf("the caller's slice wrote into the store (-want +got):\n%s", diff)
+	if err := s.Add(dotcom("e", "octo-org", "hello")); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{"a", "b", "c"}, ids(got)); diff != "" {
+		t.Errorf("Add and Remove changed an earlier result (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]string{"a", "b", "c", "injected"}, ids(more)); diff != "" {
+		t.Errorf("Add wrote into the caller's appended slice (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]string{"a", "c", "e"}, lookup(t, s, gh, key)); diff != "" {
+		t.Errorf("store after Add and Remove (-want +got):\n%s", diff)
 	}
 }
 

@@ -19,7 +19,9 @@ import (
 
 // Config configures a Verifier.
 type Config struct {
-	// Audience is the registry's audience, e.g. "pypi". Required.
+	// Audience is the registry's audience, e.g. "pypi", or npm's
+	// "npm:<registry host name>" (no port). Required. WithAudience derives
+	// verifiers for more audiences.
 	Audience string
 	// Providers are the trusted issuers. Required.
 	Providers []providers.Provider
@@ -55,7 +57,7 @@ type Result struct {
 	Token      *oidc.Token        // the verified token: registered claims and payload
 	Provider   providers.Provider // the provider whose issuer signed it
 	Claims     claims.Set         // *claims.GitHub, …
-	Publishers []Registered       // every registered publisher the token satisfies
+	Publishers []Registered       // every registered publisher the token satisfies, most specific first (see Specific)
 }
 
 // Verifier takes a raw token to a decision. It is safe for concurrent use.
@@ -242,10 +244,12 @@ func (v *Verifier) verify(ctx context.Context, raw, pkg string, scoped bool) (*R
 	if err != nil {
 		return nil, fmt.Errorf("publisher: %w: %w", ErrClaims, err)
 	}
-	pubs, err := v.match(ctx, prov, set, pkg, scoped)
+	acc := &accepted{Result: Result{Token: tok, Provider: prov, Claims: set}}
+	pubs, err := v.match(ctx, prov, set, pkg, scoped, acc)
 	if err != nil {
 		return nil, err
 	}
+	acc.Publishers = pubs
 	until := tok.Expiry.Add(v.tokens.Leeway() + v.margin)
 	if err := v.replay.Claim(ctx, tok.ReplayID(), until); err != nil {
 		if !errors.Is(err, oidc.ErrReplayed) && !errors.Is(err, oidc.ErrReplayStore) {
@@ -254,25 +258,44 @@ func (v *Verifier) verify(ctx context.Context, raw, pkg string, scoped bool) (*R
 		}
 		return nil, err
 	}
-	return &Result{Token: tok, Provider: prov, Claims: set, Publishers: pubs}, nil
+	return &acc.Result, nil
+}
+
+// accepted is a Result with room for the one publisher a token usually
+// satisfies, allocated at once, and for a MemoryStore to build that
+// publisher in. Its Publishers are copies: a caller changing them cannot
+// change the store.
+type accepted struct {
+	Result
+	room [1]Registered
+	buf  built
 }
 
 // match looks the claims' workload up and returns the publishers they
-// satisfy, most specific first, or why none: ErrStore or a *NoMatchError.
-// When scoped, only pkg's publishers are candidates.
-func (v *Verifier) match(ctx context.Context, prov providers.Provider, set claims.Set, pkg string, scoped bool) ([]Registered, error) {
+// satisfy, most specific first, in acc's room when they fit, or says why
+// none: ErrStore or a *NoMatchError, built only then. When scoped, only
+// pkg's publishers are candidates.
+func (v *Verifier) match(ctx context.Context, prov providers.Provider, set claims.Set, pkg string, scoped bool, acc *accepted) ([]Registered, error) {
 	issuer, key := prov.Issuer().URL, set.LookupKey()
-	cands, err := v.store.Lookup(ctx, issuer, key)
-	if err != nil {
-		return nil, fmt.Errorf("publisher: %w: %w", ErrStore, err)
+	var cands []Registered
+	m, indexed := v.store.(*MemoryStore)
+	if indexed {
+		cands = m.lookup(issuer, key, &acc.buf)
+	} else {
+		var err error
+		if cands, err = v.store.Lookup(ctx, issuer, key); err != nil {
+			return nil, fmt.Errorf("publisher: %w: %w", ErrStore, err)
+		}
 	}
-	var pubs []Registered
+	pubs := acc.room[:0]
 	var rejected []Rejection
 	for _, r := range cands {
 		// A store that ignores the issuer or key, or hands back an empty
-		// row, must not widen trust: such entries are not candidates.
+		// row, must not widen trust: such entries are not candidates. A
+		// MemoryStore returns only entries indexed by exactly this issuer
+		// and key (their policy's own), so the key is not built again.
 		if nilness.Is(r.Policy) || r.Policy.Issuer() != issuer || r.Policy.Provider() != prov.Kind() ||
-			r.Policy.LookupKey() != key {
+			!(indexed || r.Policy.LookupKey() == key) {
 			continue
 		}
 		// Another package's publisher is no candidate, and never named.

@@ -175,6 +175,38 @@ func TestVerifyAcceptsEveryMatchingPublisher(t *testing.T) {
 	}
 }
 
+// TestVerifyResultIsTheCallers changes and extends the publishers of a
+// result, one and several: the store is unchanged.
+func TestVerifyResultIsTheCallers(t *testing.T) {
+	k := newKit(t, nil, pub("a", "release.yml", ""), pub("b", "release.yml", ""), pub("other", "build.yml", ""))
+	lookup := func() []string {
+		rs, err := k.store.Lookup(context.Background(), k.iss.URL(), repo)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ids(rs)
+	}
+	before := lookup()
+	for _, only := range []bool{false, true} {
+		if only && !k.store.Remove("b") {
+			t.Fatal("Remove(b) = false")
+		}
+		res, err := k.v.Verify(context.Background(), k.mint(t, release()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Publishers[0].ID = "changed"
+		res.Publishers = append(res.Publishers, publisher.Registered{ID: "injected", Policy: ghPolicy(k.iss, "release.yml", "")})
+		want := before
+		if only {
+			want = []string{"a", "other"}
+		}
+		if diff := cmp.Diff(want, lookup()); diff != "" {
+			t.Errorf("store after the result was changed (-want +got):\n%s", diff)
+		}
+	}
+}
+
 func TestVerifyNoMatch(t *testing.T) {
 	t.Parallel()
 	k := newKit(t, nil,

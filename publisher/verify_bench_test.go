@@ -6,6 +6,7 @@ import (
 	"crypto/rsa"
 	"crypto/sha256"
 	"encoding/base64"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -30,7 +31,13 @@ func (benchAcceptAll) Claim(context.Context, string, time.Time) error { return n
 // (RS256, 2048-bit key, the 33 claims of a real run, one registered
 // publisher) against two baselines on the very same token: the bare RSA
 // check of its signature, and jwx's jwt.Parse with a key set and validation.
-// Targets: Verify at most 1.6x the bare check, at most 40 allocs/op.
+// Targets: Verify at most 1.2x the bare check, at most 15 allocs/op.
+//
+// x-rsa is the ratio to the bare check timed in alternation with it, call
+// after call, as many times as the sub-benchmark ran: the ratio of their
+// median times. On a shared machine load then weighs on both alike, and a
+// call that was preempted counts as an outlier, not as cost; comparing
+// with the rsa row, measured at another moment, would compare two loads.
 func BenchmarkVerify(b *testing.B) {
 	iss := providertest.New(b, oidctest.Options{})
 	c := providertest.GitHubClaims()
@@ -74,39 +81,57 @@ func BenchmarkVerify(b *testing.B) {
 	set := jwk.NewSet()
 	_ = set.AddKey(jk)
 
-	var rsaNs, verifyNs float64
+	bare := func() {
+		sum := sha256.Sum256([]byte(tok[:dot]))
+		if err := rsa.VerifyPKCS1v15(pub, crypto.SHA256, sum[:], sig); err != nil {
+			b.Fatal(err)
+		}
+	}
 	b.Run("rsa", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
-			sum := sha256.Sum256([]byte(tok[:dot]))
-			if err := rsa.VerifyPKCS1v15(pub, crypto.SHA256, sum[:], sig); err != nil {
-				b.Fatal(err)
-			}
+			bare()
 		}
-		rsaNs = float64(b.Elapsed().Nanoseconds()) / float64(b.N)
 	})
 	b.Run("jwx", func(b *testing.B) {
-		b.ReportAllocs()
-		for b.Loop() {
+		parse := func() {
 			if _, err := jwt.Parse([]byte(tok), jwt.WithKeySet(set), jwt.WithValidate(true),
 				jwt.WithIssuer(iss.URL()), jwt.WithAudience(oidctest.DefaultAudience)); err != nil {
 				b.Fatal(err)
 			}
 		}
-		if rsaNs > 0 {
-			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/rsaNs, "x-rsa")
-		}
-	})
-	b.Run("verify", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
+			parse()
+		}
+		b.ReportMetric(alternate(b.N, parse, bare), "x-rsa")
+	})
+	b.Run("verify", func(b *testing.B) {
+		verify := func() {
 			if _, err := v.Verify(ctx, tok); err != nil {
 				b.Fatal(err)
 			}
 		}
-		verifyNs = float64(b.Elapsed().Nanoseconds()) / float64(b.N)
-		if rsaNs > 0 {
-			b.ReportMetric(verifyNs/rsaNs, "x-rsa")
+		b.ReportAllocs()
+		for b.Loop() {
+			verify()
 		}
+		b.ReportMetric(alternate(b.N, verify, bare), "x-rsa")
 	})
+}
+
+// alternate runs f and base one after the other n times and returns the
+// ratio of their median times.
+func alternate(n int, f, base func()) float64 {
+	inF, inBase := make([]time.Duration, n), make([]time.Duration, n)
+	for i := range n {
+		t0 := time.Now()
+		f()
+		t1 := time.Now()
+		base()
+		inF[i], inBase[i] = t1.Sub(t0), time.Since(t1)
+	}
+	slices.Sort(inF)
+	slices.Sort(inBase)
+	return float64(inF[n/2]) / float64(inBase[n/2])
 }

@@ -129,8 +129,13 @@ func Label(s string) bool {
 func HostPort(s string) bool {
 	name, port, hasPort := strings.Cut(s, ":")
 	if hasPort {
-		n, err := strconv.Atoi(port)
-		if err != nil || n < 1 || n > 65535 || port != strconv.Itoa(n) {
+		// Digits without a leading zero (ID): one spelling per port, and no
+		// round trip through strconv.Itoa, which allocates, while the
+		// verifier validates policies for every token.
+		if len(port) > 5 || !ID(port) {
+			return false
+		}
+		if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
 			return false
 		}
 	}

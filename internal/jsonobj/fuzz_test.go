@@ -12,6 +12,8 @@ import (
 	"testing"
 	"unicode/utf8"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/trustpub/trustpub/internal/jsonobj"
 )
 
@@ -21,6 +23,12 @@ import (
 // Each's deliberate refusals: invalid UTF-8, unpaired surrogate escapes and
 // nesting deeper than MaxDepth (encoding/json accepts those, replacing bad
 // text with U+FFFD).
+// got is one member as Each reports it.
+type got struct {
+	key string
+	v   jsonobj.Value
+}
+
 func FuzzEach(f *testing.F) {
 	for _, s := range []string{
 		`{}`, `{"a":1}`, `{"iss":"x","\u0069ss":"y"}`, `{"a":"\ud83d\ude00","b":"\ud800"}`,
@@ -30,10 +38,6 @@ func FuzzEach(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, src string) {
-		type got struct {
-			key string
-			v   jsonobj.Value
-		}
 		var members []got
 		err := jsonobj.Each(src, func(k string, v jsonobj.Value) error {
 			members = append(members, got{k, v})
@@ -48,6 +52,7 @@ func FuzzEach(f *testing.F) {
 		if err != nil && !errors.Is(err, jsonobj.ErrSyntax) {
 			t.Fatalf("Each(%q): error %v does not wrap ErrSyntax", src, err)
 		}
+		checkMembers(t, src, members, err)
 		if err == nil && (!json.Valid([]byte(src)) || !isObject(src)) {
 			t.Fatalf("Each accepted %q, which is not a JSON object", src)
 		}
@@ -171,6 +176,32 @@ func agreeNumber(t *testing.T, path string, v jsonobj.Value) {
 	got, err = v.Int()
 	if want := inRange && exact.IsInt(); want != (err == nil) || want && got != trunc.Int64() {
 		t.Fatalf("%s: Int(%s) = %d, %v; exactly %s", path, v.Raw, got, err, exact.RatString())
+	}
+}
+
+// checkMembers holds EachMember to Each: the same members and error, and
+// offsets that locate each key and value in src; and Parsed to the kind
+// the parser gave each value.
+func checkMembers(t *testing.T, src string, each []got, eachErr error) {
+	var members []got
+	err := jsonobj.EachMember(src, func(m jsonobj.Member) error {
+		if src[m.KeyAt:m.KeyAt+len(m.RawKey)] != m.RawKey || src[m.ValueAt:m.ValueAt+len(m.Value.Raw)] != m.Value.Raw {
+			t.Fatalf("EachMember(%q): %q at %d, %q at %d are not where they say", src, m.RawKey, m.KeyAt, m.Value.Raw, m.ValueAt)
+		}
+		if k, err := jsonobj.Parsed(m.RawKey).Str(); err != nil || k != m.Key {
+			t.Fatalf("EachMember(%q): key %q unquotes to %q (%v), want %q", src, m.RawKey, k, err, m.Key)
+		}
+		if p := jsonobj.Parsed(m.Value.Raw); p != m.Value {
+			t.Fatalf("Parsed(%q) = %v, the parser said %v", m.Value.Raw, p.Kind, m.Value.Kind)
+		}
+		members = append(members, got{m.Key, m.Value})
+		return nil
+	})
+	if (err == nil) != (eachErr == nil) || len(members) != len(each) {
+		t.Fatalf("EachMember(%q) = %v after %d members, Each %v after %d", src, err, len(members), eachErr, len(each))
+	}
+	if d := cmp.Diff(each, members, cmp.AllowUnexported(got{})); d != "" {
+		t.Fatalf("EachMember(%q) differs from Each (-each +members):\n%s", src, d)
 	}
 }
 

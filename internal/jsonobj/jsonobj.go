@@ -56,6 +56,32 @@ type Value struct {
 	Raw  string // the value's exact source text, quotes and escapes included
 }
 
+// Parsed returns the Value whose exact text is raw, text this package's
+// parser has already accepted as one value (such as a member of a claims
+// set that oidc.Token.EachClaim hands out): its kind is read off the first
+// byte and nothing is checked again. The Value's methods still refuse text
+// that is not of their kind.
+func Parsed(raw string) Value {
+	kind := Invalid
+	if raw != "" {
+		switch c := raw[0]; {
+		case c == '"':
+			kind = String
+		case c == '{':
+			kind = Object
+		case c == '[':
+			kind = Array
+		case c == 't' || c == 'f':
+			kind = Bool
+		case c == 'n':
+			kind = Null
+		case c == '-' || (c >= '0' && c <= '9'):
+			kind = Number
+		}
+	}
+	return Value{Kind: kind, Raw: raw}
+}
+
 // Str decodes a string value.
 func (v Value) Str() (string, error) {
 	if v.Kind != String {
@@ -170,6 +196,24 @@ func (e *TypeError) Error() string {
 // Each calls fn for every member of the JSON object src, in order. It fails on
 // anything but exactly one well-formed object, and on duplicate keys.
 func Each(src string, fn func(key string, v Value) error) error {
+	var each func(Member) error
+	if fn != nil {
+		each = func(m Member) error { return fn(m.Key, m.Value) }
+	}
+	return EachMember(src, each)
+}
+
+// Member is one member of an object, and where it lies in the source.
+type Member struct {
+	Key     string // the key, unescaped
+	RawKey  string // the key's exact source text, quotes and escapes included
+	Value   Value  // the value
+	KeyAt   int    // the offset of RawKey in the source
+	ValueAt int    // the offset of Value.Raw in the source
+}
+
+// EachMember is Each, telling also where each member lies in src.
+func EachMember(src string, fn func(Member) error) error {
 	p := parser{src: src}
 	p.space()
 	if err := p.object(0, fn); err != nil {
@@ -216,7 +260,7 @@ func (p *parser) space() {
 	}
 }
 
-func (p *parser) object(depth int, fn func(string, Value) error) error {
+func (p *parser) object(depth int, fn func(Member) error) error {
 	if depth >= MaxDepth {
 		return p.fail("nesting too deep")
 	}
@@ -232,13 +276,16 @@ func (p *parser) object(depth int, fn func(string, Value) error) error {
 	}
 	for {
 		p.space()
-		rawKey, err := p.str()
+		keyAt := p.i
+		rawKey, escaped, err := p.str()
 		if err != nil {
 			return err
 		}
-		key, err := unquote(rawKey)
-		if err != nil {
-			return err
+		key := rawKey[1 : len(rawKey)-1]
+		if escaped {
+			if key, err = unquote(rawKey); err != nil {
+				return err
+			}
 		}
 		if !seen.add(key) {
 			return fmt.Errorf("%w: duplicate key %s", ErrSyntax, quote.Value(key))
@@ -249,12 +296,13 @@ func (p *parser) object(depth int, fn func(string, Value) error) error {
 		}
 		p.i++
 		p.space()
+		valueAt := p.i
 		v, err := p.value(depth)
 		if err != nil {
 			return err
 		}
 		if fn != nil {
-			if err := fn(key, v); err != nil {
+			if err := fn(Member{key, rawKey, v, keyAt, valueAt}); err != nil {
 				return err
 			}
 		}
@@ -276,11 +324,13 @@ func (p *parser) object(depth int, fn func(string, Value) error) error {
 
 // keySet finds duplicate keys: a linear scan of a fixed array for the
 // small objects tokens are, a map past that, so a hostile object of many
-// keys costs linear time, not quadratic.
+// keys costs linear time, not quadratic. A 128-bit filter of the keys seen
+// spares the scan for most new keys.
 type keySet struct {
-	small [48]string
-	n     int
-	large map[string]struct{}
+	small  [48]string
+	n      int
+	filter [2]uint64
+	large  map[string]struct{}
 }
 
 // add records key and reports whether it was new.
@@ -292,11 +342,19 @@ func (s *keySet) add(key string) bool {
 		s.large[key] = struct{}{}
 		return true
 	}
-	for _, k := range s.small[:s.n] {
-		if k == key {
-			return false
+	h := uint32(len(key)) * 0x9E3779B1 // mix the length and the first and last bytes
+	if key != "" {
+		h = (h ^ uint32(key[0])<<8 ^ uint32(key[len(key)-1])) * 0x9E3779B1
+	}
+	word, bit := h>>31, uint64(1)<<(h>>25&63)
+	if s.filter[word]&bit != 0 {
+		for _, k := range s.small[:s.n] {
+			if k == key {
+				return false
+			}
 		}
 	}
+	s.filter[word] |= bit
 	if s.n < len(s.small) {
 		s.small[s.n] = key
 		s.n++
@@ -360,7 +418,7 @@ func (p *parser) value(depth int) (Value, error) {
 	switch c := p.src[p.i]; {
 	case c == '"':
 		kind = String
-		_, err = p.str()
+		_, _, err = p.str()
 	case c == '{':
 		kind = Object
 		err = p.object(depth+1, nil)
@@ -428,45 +486,76 @@ func (p *parser) number() error {
 	return nil
 }
 
-// str scans a string and returns it with its quotes, still escaped.
-func (p *parser) str() (string, error) {
+// str scans a string and returns it with its quotes, still escaped, and
+// whether it has escapes.
+func (p *parser) str() (raw string, escaped bool, err error) {
 	if p.i >= len(p.src) || p.src[p.i] != '"' {
-		return "", p.fail("expected a string")
+		return "", false, p.fail("expected a string")
 	}
 	start := p.i
 	p.i++
+	ascii := true
+	p.i = skipPlain(p.src, p.i)
 	for p.i < len(p.src) {
 		c := p.src[p.i]
 		switch {
 		case c == '"':
 			p.i++
 			raw := p.src[start:p.i]
-			if !utf8.ValidString(raw) {
-				return "", fmt.Errorf("%w: invalid UTF-8 in string", ErrSyntax)
+			if !ascii && !utf8.ValidString(raw) {
+				return "", false, fmt.Errorf("%w: invalid UTF-8 in string", ErrSyntax)
 			}
-			return raw, nil
+			return raw, escaped, nil
 		case c == '\\':
 			if p.i+1 >= len(p.src) {
-				return "", p.fail("unterminated escape")
+				return "", false, p.fail("unterminated escape")
 			}
 			switch p.src[p.i+1] {
 			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
 				p.i += 2
 			case 'u':
 				if p.i+6 > len(p.src) || !isHex4(p.src[p.i+2:p.i+6]) {
-					return "", p.fail("invalid \\u escape")
+					return "", false, p.fail("invalid \\u escape")
 				}
 				p.i += 6
 			default:
-				return "", p.fail("invalid escape")
+				return "", false, p.fail("invalid escape")
 			}
+			escaped = true
+			p.i = skipPlain(p.src, p.i)
 		case c < 0x20:
-			return "", p.fail("control character in string")
+			return "", false, p.fail("control character in string")
 		default:
+			ascii = ascii && c < utf8.RuneSelf
 			p.i++
 		}
 	}
-	return "", p.fail("unterminated string")
+	return "", false, p.fail("unterminated string")
+}
+
+// skipPlain returns i moved past the whole groups of eight bytes of s that
+// are printable ASCII other than '"' and '\\', the bytes a string holds as
+// they are, so that str looks at bytes one at a time only from the first
+// group holding another (the closing quote, an escape, non-ASCII text).
+// Each group is tested at once, its bytes the lanes of a word (SWAR); each
+// test is exact about whether some lane qualifies.
+func skipPlain(s string, i int) int {
+	const lo, hi = 0x0101010101010101, 0x8080808080808080
+	for ; i+8 <= len(s); i += 8 {
+		g := s[i : i+8]
+		x := uint64(g[0]) | uint64(g[1])<<8 | uint64(g[2])<<16 | uint64(g[3])<<24 |
+			uint64(g[4])<<32 | uint64(g[5])<<40 | uint64(g[6])<<48 | uint64(g[7])<<56
+		quote := x ^ lo*'"'            // a zero lane where x holds '"'
+		backslash := x ^ lo*'\\'       // a zero lane where x holds '\\'
+		special := (quote-lo)&^quote | // some lane of quote is zero
+			(backslash-lo)&^backslash | // some lane of backslash is zero
+			(x - lo*0x20) | // some lane is below 0x20 (its borrow sets the high bit)
+			x // some lane is 0x80 or above
+		if special&hi != 0 {
+			break
+		}
+	}
+	return i
 }
 
 func isHex4(s string) bool {

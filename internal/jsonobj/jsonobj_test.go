@@ -310,3 +310,75 @@ func TestNumberExact(t *testing.T) {
 		}
 	}
 }
+
+// EachMember tells where each key and value lie, whitespace and escapes
+// included.
+func TestEachMember(t *testing.T) {
+	src := " { \"a\" : 1 ,\n\"b\\u0063\":\t{\"x\":[true]}, \"\":\"s\\\"\" } "
+	type got struct {
+		Key, RawKey, Raw string
+		KeyAt, ValueAt   int
+	}
+	var members []got
+	if err := jsonobj.EachMember(src, func(m jsonobj.Member) error {
+		members = append(members, got{m.Key, m.RawKey, m.Value.Raw, m.KeyAt, m.ValueAt})
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	want := []got{
+		{"a", `"a"`, "1", 3, 9},
+		{"bc", `"b\u0063"`, `{"x":[true]}`, 13, 24},
+		{"", `""`, `"s\""`, 38, 41},
+	}
+	if diff := cmp.Diff(want, members); diff != "" {
+		t.Errorf("members (-want +got):\n%s", diff)
+	}
+	for _, m := range members {
+		if src[m.KeyAt:m.KeyAt+len(m.RawKey)] != m.RawKey || src[m.ValueAt:m.ValueAt+len(m.Raw)] != m.Raw {
+			t.Errorf("%q: offsets %d, %d do not locate it", m.Key, m.KeyAt, m.ValueAt)
+		}
+	}
+}
+
+// Parsed reads the kind of a value from its text; the Value's methods still
+// refuse what is not of their kind.
+func TestParsed(t *testing.T) {
+	for raw, want := range map[string]jsonobj.Kind{
+		`"s"`: jsonobj.String, `{}`: jsonobj.Object, `[1]`: jsonobj.Array, `true`: jsonobj.Bool, `false`: jsonobj.Bool,
+		`null`: jsonobj.Null, `-1`: jsonobj.Number, `0.5`: jsonobj.Number, ``: jsonobj.Invalid, `x`: jsonobj.Invalid,
+	} {
+		if got := jsonobj.Parsed(raw); got.Kind != want || got.Raw != raw {
+			t.Errorf("Parsed(%q) = %v, want %v", raw, got, want)
+		}
+	}
+	if _, err := jsonobj.Parsed(`"unterminated`).Str(); !errors.Is(err, jsonobj.ErrSyntax) {
+		t.Errorf("Str of an unterminated string: %v", err)
+	}
+	if _, err := jsonobj.Parsed(`1x`).Int(); !errors.Is(err, jsonobj.ErrSyntax) {
+		t.Errorf("Int of 1x: %v", err)
+	}
+}
+
+// Duplicate keys are found in small objects wherever they are, whatever
+// the filter that spares most of the scan says.
+func TestDuplicateKeysSmall(t *testing.T) {
+	var keys []string
+	for i := range 47 {
+		keys = append(keys, fmt.Sprintf("%c%d", 'a'+i%26, i)) // shared first bytes and lengths
+	}
+	var b strings.Builder
+	b.WriteString("{")
+	for _, k := range keys {
+		fmt.Fprintf(&b, "%q:0,", k)
+	}
+	for _, dup := range keys {
+		src := b.String() + fmt.Sprintf("%q:1}", dup)
+		if err := jsonobj.Each(src, nil); !errors.Is(err, jsonobj.ErrSyntax) || !strings.Contains(err.Error(), "duplicate key") {
+			t.Errorf("duplicate %s among %d keys: %v", dup, len(keys), err)
+		}
+	}
+	if err := jsonobj.Each(b.String()+`"new":1}`, nil); err != nil {
+		t.Errorf("%d distinct keys: %v", len(keys)+1, err)
+	}
+}
