@@ -192,7 +192,8 @@ func validate(r Registered) error {
 }
 
 // validPackages checks Registered.Packages and Pending. It allocates
-// nothing when they are valid: the verifier checks every candidate.
+// nothing when they are valid and at most 16: the verifier checks every
+// candidate.
 func validPackages(r Registered) error {
 	if r.Pending && len(r.Packages) == 0 {
 		return fmt.Errorf("%w: publisher %q is pending but names no package", ErrPolicy, r.ID)

@@ -18,7 +18,8 @@ import (
 // with their database, indexed by (issuer, lookup key).
 type Store interface {
 	// Lookup returns the publishers whose policy has this issuer and lookup
-	// key. An error fails the verification closed.
+	// key, each with its Packages (VerifyPackage keeps only the package's).
+	// An error fails the verification closed.
 	Lookup(ctx context.Context, issuer, key string) ([]Registered, error)
 }
 
@@ -43,7 +44,7 @@ type MemoryStore struct {
 // row is one registered publisher: either packed (a GitHub policy without
 // refs, other == nil) or kept as registered.
 type row struct {
-	s     string  // packed: the fields in packedField order, then the packages, each ending in a NUL
+	s     string  // packed: the field* strings in order, then the packages, each ending in a NUL
 	other *stored // a publisher not packed
 	lens  [numPacked]uint8
 	npkg  uint16
@@ -69,6 +70,9 @@ const (
 	fieldRepositoryID
 	numPacked
 )
+
+// maxRows bounds the publishers of a store: rows are numbered in 32 bits.
+const maxRows = 1<<32 - 2
 
 // Flags of a packed row.
 const (
@@ -126,6 +130,9 @@ func (m *MemoryStore) add(r Registered) error {
 	w.flags |= flagLive
 	keyHash := w.keyHash(m.seed)
 	var i uint32
+	if len(m.free) == 0 && uint64(len(m.rows)) >= maxRows {
+		return fmt.Errorf("%w: the store is full (%d publishers)", ErrPolicy, len(m.rows))
+	}
 	if n := len(m.free); n > 0 {
 		i, m.free = m.free[n-1], m.free[:n-1]
 		m.rows[i] = w
@@ -368,13 +375,6 @@ func (w *row) issuer() string {
 		return iss
 	}
 	return providers.GitHubIssuer
-}
-
-func (w *row) key() string {
-	if w.other != nil {
-		return w.other.key
-	}
-	return strings.ToLower(w.field(fieldOwner) + "/" + w.field(fieldRepository))
 }
 
 // is reports whether the row is indexed under issuer and key, without
