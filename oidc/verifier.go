@@ -140,6 +140,22 @@ func NewVerifier(cfg Config) (*Verifier, error) {
 // Leeway is the clock skew the verifier allows.
 func (v *Verifier) Leeway() time.Duration { return v.cfg.Leeway }
 
+// Audience is the audience every token must name.
+func (v *Verifier) Audience() string { return v.cfg.Audience }
+
+// WithAudience returns a verifier for another audience that is v in every
+// other respect: the same issuers, limits, clock and key source (shared,
+// not copied). It is cheap: nothing is fetched or started. An empty
+// audience is an error.
+func (v *Verifier) WithAudience(aud string) (*Verifier, error) {
+	if aud == "" {
+		return nil, errors.New("oidc: WithAudience: the audience is empty")
+	}
+	w := *v
+	w.cfg.Audience = aud
+	return &w, nil
+}
+
 // Issuer returns the configured issuer that the iss value names.
 func (v *Verifier) Issuer(iss string) (Issuer, bool) {
 	i, ok := v.issuers[iss]

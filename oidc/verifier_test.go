@@ -381,6 +381,49 @@ func TestVerifyAudience(t *testing.T) {
 	}
 }
 
+// TestVerifierWithAudience: a derived verifier accepts its own audience
+// only, through the very same key source (no fetch of its own), and leaves
+// the original unchanged.
+func TestVerifierWithAudience(t *testing.T) {
+	t.Parallel()
+	env := newKitEnv(t, func(c *oidc.Config) { c.MaxTokenSize = 8 << 10 })
+	kit, v := env.kit, env.v
+	npm, err := v.WithAudience("npm:registry.example.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v.Audience() != oidctest.DefaultAudience || npm.Audience() != "npm:registry.example.com" {
+		t.Errorf("audiences %q and %q", v.Audience(), npm.Audience())
+	}
+	fetched := requests(kit)
+	ours, theirs := mint(t, kit, nil), mint(t, kit, nil, oidctest.Audience("npm:registry.example.com"))
+	if _, err := npm.Verify(context.Background(), theirs); err != nil {
+		t.Errorf("derived verifier, its audience: %v", err)
+	}
+	if _, err := v.Verify(context.Background(), ours); err != nil {
+		t.Errorf("original verifier, its audience: %v", err)
+	}
+	_, err = npm.Verify(context.Background(), ours)
+	wantReject(t, err, oidc.ErrAudience, "aud", oidctest.DefaultAudience)
+	_, err = v.Verify(context.Background(), theirs)
+	wantReject(t, err, oidc.ErrAudience, "aud", "npm:registry.example.com")
+	if got := requests(kit); got != fetched {
+		t.Errorf("%d requests to the issuer, want none beyond the %d before: the key source is shared", got, fetched)
+	}
+	// Every other setting is the original's.
+	_, err = npm.Verify(context.Background(), strings.Repeat("a", 8<<10+1))
+	wantClass(t, err, oidc.ErrTooLarge, "")
+	if npm.Leeway() != v.Leeway() {
+		t.Errorf("leeway %v, want %v", npm.Leeway(), v.Leeway())
+	}
+	if _, ok := npm.Issuer(kit.URL()); !ok {
+		t.Error("the derived verifier lost the issuer")
+	}
+	if w, err := v.WithAudience(""); err == nil || w != nil {
+		t.Errorf("WithAudience(\"\") = %v, %v; want an error", w, err)
+	}
+}
+
 func TestVerifyTimes(t *testing.T) {
 	t.Parallel()
 	env := newKitEnv(t, nil)

@@ -30,6 +30,10 @@ type ActiveState struct {
 	Builder string `json:"builder"`
 }
 
+// Specificity implements Specific: 0, since every rule of an ActiveState
+// policy is required.
+func (*ActiveState) Specificity() int { return 0 }
+
 // Provider implements Policy.
 func (*ActiveState) Provider() claims.Kind { return claims.KindActiveState }
 

@@ -5,10 +5,25 @@
 // [New] builds a Verifier once, from the registry's audience, the providers
 // it trusts and a [Store] of registered publishers ([MemoryStore], or the
 // registry's database). [Verifier.Verify] returns every registered publisher
-// the token satisfies, or an error that says why none does. A policy is a
-// [GitHub], [GitLab], [Google] or [ActiveState] value, each a [Policy] of one
-// provider kind and one issuer, registered under the registry's own id as a
-// [Registered]; its JSON form is the configuration file's.
+// the token satisfies, most specific first, or an error that says why none
+// does. A policy is a [GitHub], [GitLab], [Google] or [ActiveState] value,
+// each a [Policy] of one provider kind and one issuer, registered under the
+// registry's own id as a [Registered] with the packages it may publish; its
+// JSON form is the configuration file's.
+//
+// # Packages and audiences
+//
+// PyPI's flow names no package: Verify returns every publisher the token
+// satisfies, each with its packages (Result.Packages is their union), and a
+// pending publisher (registered before its package exists) among them. npm's
+// flow names the package: [Verifier.VerifyPackage] makes only that package's
+// publishers candidates, so a refusal names no other package's publisher and
+// leaves the token unused, ready for the right package. Package names are
+// compared exactly: the registry normalises them first.
+//
+// Each registry has its audience ("pypi"; npm's "npm:<registry host
+// name>", without a port). [Verifier.WithAudience] derives a verifier for
+// another one that shares the key cache, replay store and publisher store.
 //
 // # Check order
 //
@@ -25,10 +40,12 @@
 //  2. Store: [Store.Lookup] answers for the token's issuer and lookup key
 //     (the workload, e.g. "owner/repository"). [ErrStore].
 //  3. Publishers: at least one registered publisher of that issuer and
-//     provider kind passes every rule of its policy. [ErrNoPublisher], as a
-//     [*NoMatchError] listing each candidate and every rule it failed. What
-//     the store returns is checked again: an entry of another issuer, kind or
-//     key is no candidate, and a policy that fails Validate matches nothing.
+//     provider kind (and, for VerifyPackage, of that package) passes every
+//     rule of its policy. [ErrNoPublisher], as a [*NoMatchError] listing
+//     each candidate and every rule it failed. What the store returns is
+//     checked again: an entry of another issuer, kind or key is no
+//     candidate, and a publisher that fails validation (its policy or its
+//     packages) matches nothing. Several matches are ordered by [Specific].
 //  4. Replay: the token was never used. It is recorded as used only now,
 //     after every other check passed, until exp plus the leeway plus
 //     Config.ReplayMargin (default 1 min). [oidc.ErrReplayed], or [oidc.ErrReplayStore] when
@@ -60,6 +77,10 @@
 //   - Outsider-controlled runs. GitHub's pull_request_target and workflow_run
 //     triggers run code or context an outsider controls with the base
 //     repository's identity; their tokens are refused.
+//   - Another package's publisher. Limited to one package (VerifyPackage),
+//     a token is checked against that package's publishers only: another
+//     package published from the same repository is neither matched nor
+//     named in the refusal, and the refusal does not use the token up.
 //   - Replays. A token is accepted once. The default [oidc.MemoryReplayStore]
 //     protects one process; replicas share a Redis store (package redisstore).
 //   - Silent misconfiguration. Policies are validated when registered: an

@@ -53,19 +53,30 @@ type Rejection struct {
 
 // NoMatchError reports a valid token that no registered publisher accepts.
 type NoMatchError struct {
-	Issuer   string      // the token's issuer
-	Key      string      // the workload publishers were looked up by
-	Rejected []Rejection // every candidate and why it failed; empty when none is registered
+	Issuer string // the token's issuer
+	Key    string // the workload publishers were looked up by
+	// Package is the package verification was limited to
+	// (Verifier.VerifyPackage); empty for Verify.
+	Package string
+	// Rejected lists every candidate and why it failed; empty when none is
+	// registered. Limited to a package, only that package's publishers are
+	// candidates: the error never names another package's publisher.
+	Rejected []Rejection
 }
 
 // Error implements error, listing every rejected candidate and why. The
-// lookup key (from the token) and publisher ids are quoted and clipped.
+// lookup key (from the token), the package and publisher ids are quoted and
+// clipped.
 func (e *NoMatchError) Error() string {
+	of := ""
+	if e.Package != "" {
+		of = " of package " + quote.Value(e.Package)
+	}
 	if len(e.Rejected) == 0 {
-		return fmt.Sprintf("publisher: no trusted publisher is registered for %s on issuer %s", quote.Value(e.Key), e.Issuer)
+		return fmt.Sprintf("publisher: no trusted publisher%s is registered for %s on issuer %s", of, quote.Value(e.Key), e.Issuer)
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "publisher: no trusted publisher for %s on issuer %s matches the token", quote.Value(e.Key), e.Issuer)
+	fmt.Fprintf(&b, "publisher: no trusted publisher%s for %s on issuer %s matches the token", of, quote.Value(e.Key), e.Issuer)
 	for _, r := range e.Rejected {
 		fmt.Fprintf(&b, "; publisher %s: ", quote.Value(r.ID))
 		if r.Err != nil {

@@ -112,8 +112,8 @@ func ExampleNoMatchError() {
 	// - hello: environment: the publisher expects pypi, the token was issued to no environment (claim environment)
 }
 
-// A MemoryStore holds the registered publishers of a small registry or a
-// test; a larger one implements Store over its database.
+// A MemoryStore holds a registry's publishers in memory, a few or millions;
+// a registry may also implement Store over its database.
 func ExampleMemoryStore() {
 	var store publisher.MemoryStore
 	for _, r := range []publisher.Registered{
@@ -142,4 +142,64 @@ func ExampleMemoryStore() {
 	// registered: hello
 	// registered: hello-docs
 	// removed: true
+}
+
+// npm's flow: the request names the package, and the CI asks for npm's
+// audience, "npm:" and the registry's host name. One verifier serves PyPI's
+// audience, another derived from it npm's, on the same key cache and replay
+// store. A token refused for the wrong package is not used up.
+func ExampleVerifier_VerifyPackage() {
+	gh, err := providertest.NewIssuer(oidctest.Options{})
+	if err != nil {
+		panic(err)
+	}
+	defer gh.Close()
+	policy := func(workflow string) *publisher.GitHub {
+		return &publisher.GitHub{IssuerURL: gh.URL(), Owner: "octo-org", OwnerID: "9919",
+			Repository: "hello", Workflow: workflow}
+	}
+	store, err := publisher.NewMemoryStore(
+		publisher.Registered{ID: "pub-1", Policy: policy("release.yml"), Packages: []string{"hello", "@octo/hello-cli"}},
+		publisher.Registered{ID: "pub-2", Policy: policy("docs.yml"), Packages: []string{"hello-docs"}},
+	)
+	if err != nil {
+		panic(err)
+	}
+	pypi, err := publisher.New(publisher.Config{Audience: "pypi", Providers: []providers.Provider{gh.GitHub()},
+		Publishers: store, HTTPClient: gh.Client()})
+	if err != nil {
+		panic(err)
+	}
+	defer pypi.Close()
+	npm, err := pypi.WithAudience("npm:registry.example.com")
+	if err != nil {
+		panic(err)
+	}
+
+	run := providertest.GitHubWorkflow("octo-org/hello", "9919", "release.yml", "refs/tags/v1.0.0")
+	tok, err := gh.MintGitHub(run, oidctest.Audience(npm.Audience()))
+	if err != nil {
+		panic(err)
+	}
+	// hello-docs is published from docs.yml only: refused, naming only
+	// hello-docs's publishers.
+	_, err = npm.VerifyPackage(context.Background(), tok, "hello-docs")
+	var nm *publisher.NoMatchError
+	if errors.As(err, &nm) {
+		for _, r := range nm.Rejected {
+			fmt.Printf("refused for %s: %s: %s\n", nm.Package, r.ID, r.Mismatches[0].Rule)
+		}
+	}
+	// The same token, for a package its workflow may publish.
+	res, err := npm.VerifyPackage(context.Background(), tok, "@octo/hello-cli")
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println("accepted:", res.Publishers[0].ID, "may publish", res.Packages())
+	_, err = pypi.Verify(context.Background(), tok)
+	fmt.Println("PyPI's audience:", errors.Is(err, oidc.ErrAudience))
+	// Output:
+	// refused for hello-docs: pub-2: workflow
+	// accepted: pub-1 may publish [@octo/hello-cli hello]
+	// PyPI's audience: true
 }

@@ -67,6 +67,19 @@ type GitHub struct {
 	RequireHostedRunner bool `json:"require_hosted_runner,omitempty"`
 }
 
+// Specificity implements Specific: SpecificEnvironment with an
+// environment, plus one for each optional rule set (environment,
+// reusable_workflow, refs, repository_id, require_protected_ref,
+// require_hosted_runner).
+func (p *GitHub) Specificity() int {
+	n := count(p.Environment != "", p.ReusableWorkflow != "", p.Refs != nil, p.RepositoryID != "",
+		p.RequireProtectedRef, p.RequireHostedRunner)
+	if p.Environment != "" {
+		n += SpecificEnvironment
+	}
+	return n
+}
+
 // refusedEvents are triggers that run code or context an outsider controls
 // with the base repository's identity.
 var refusedEvents = map[string]bool{"pull_request_target": true, "workflow_run": true}

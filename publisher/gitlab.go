@@ -49,6 +49,19 @@ type GitLab struct {
 	RequireHostedRunner bool `json:"require_hosted_runner,omitempty"`
 }
 
+// Specificity implements Specific: SpecificEnvironment with an
+// environment, plus one for each optional rule set (environment,
+// namespace_id, project_id, refs, require_protected_ref,
+// require_hosted_runner).
+func (p *GitLab) Specificity() int {
+	n := count(p.Environment != "", p.NamespaceID != "", p.ProjectID != "", p.Refs != nil,
+		p.RequireProtectedRef, p.RequireHostedRunner)
+	if p.Environment != "" {
+		n += SpecificEnvironment
+	}
+	return n
+}
+
 // Provider implements Policy.
 func (*GitLab) Provider() claims.Kind { return claims.KindGitLab }
 

@@ -27,6 +27,10 @@ type Google struct {
 	Subject string `json:"subject,omitempty"`
 }
 
+// Specificity implements Specific: one when the policy pins the account's
+// id (subject), else 0.
+func (p *Google) Specificity() int { return count(p.Subject != "") }
+
 // Provider implements Policy.
 func (*Google) Provider() claims.Kind { return claims.KindGoogle }
 

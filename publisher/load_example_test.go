@@ -21,7 +21,11 @@ func ExampleLoadPublishers() {
 		panic(err) // a typo in the file: ErrPolicy, naming the entry and the field
 	}
 	for _, r := range pubs {
-		fmt.Printf("%s: %s on %s\n", r.ID, r.Policy.Provider(), r.Policy.Issuer())
+		pending := ""
+		if r.Pending {
+			pending = " (pending)"
+		}
+		fmt.Printf("%s: %s on %s, may publish %q%s\n", r.ID, r.Policy.Provider(), r.Policy.Issuer(), r.Packages, pending)
 	}
 
 	// github.com alone serves neither the enterprise's publisher nor the
@@ -44,10 +48,11 @@ func ExampleLoadPublishers() {
 	// Then: publisher.New(publisher.Config{Providers: provs, Publishers: store, …})
 
 	// Output:
-	// pypi:sampleproject: github on https://token.actions.githubusercontent.com
-	// crates:hello: github on https://token.actions.githubusercontent.com/octo-inc
-	// npm:hello: gitlab on https://gitlab.com
+	// pypi:sampleproject: github on https://token.actions.githubusercontent.com, may publish ["sampleproject" "sampleproject-extras"]
+	// pypi:sampleproject-next: github on https://token.actions.githubusercontent.com, may publish ["sampleproject-next"] (pending)
+	// crates:hello: github on https://token.actions.githubusercontent.com/octo-inc, may publish ["hello"]
+	// npm:hello: gitlab on https://gitlab.com, may publish ["@octo/hello"]
 	// publisher: no configured provider serves publisher "crates:hello" (github on https://token.actions.githubusercontent.com/octo-inc), publisher "npm:hello" (gitlab on https://gitlab.com): add the provider, or correct the publisher's issuer
 	// <nil>
-	// 3 publishers registered
+	// 4 publishers registered
 }

@@ -6,12 +6,16 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"slices"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/trustpub/trustpub/internal/nilness"
 
 	"github.com/trustpub/trustpub/claims"
 	"github.com/trustpub/trustpub/internal/jsonobj"
+	"github.com/trustpub/trustpub/internal/quote"
 )
 
 // Policy is a trusted publisher: the CI workflow identity allowed to
@@ -35,19 +39,78 @@ type Policy interface {
 	Validate() error
 }
 
+// Specific is implemented by a Policy that reports how narrowly it
+// matches. When a token satisfies several publishers, Verify returns them
+// most specific first: by Specificity, highest first, then by ID. A policy
+// that does not implement Specific (a registry's own) counts as 0.
+type Specific interface {
+	// Specificity ranks the policy against others the same token
+	// satisfies. The policies of this package return SpecificEnvironment
+	// when they pin a deployment environment, plus one for each optional
+	// rule they set (the environment included): a publisher pinned to an
+	// environment comes before any publisher without one, then the one
+	// that sets more rules.
+	Specificity() int
+}
+
+// SpecificEnvironment is what pinning a deployment environment adds to a
+// policy's Specificity: more than every other optional rule together.
+const SpecificEnvironment = 1 << 10
+
+// count is how many of the rules are set.
+func count(set ...bool) int {
+	n := 0
+	for _, b := range set {
+		if b {
+			n++
+		}
+	}
+	return n
+}
+
+// specificity is p's Specificity, 0 when it does not report one.
+func specificity(p Policy) int {
+	if s, ok := p.(Specific); ok {
+		return s.Specificity()
+	}
+	return 0
+}
+
 // Registered is a policy as a registry records it, under its own identifier
-// (a publisher row's id, a package name…).
+// (a publisher row's id, a package name…), with the packages it may publish.
 type Registered struct {
 	ID     string // the registry's identifier for the publisher
 	Policy Policy // the rules a token must satisfy
+	// Packages are the registry's packages (projects) the publisher may
+	// publish; one publisher may serve several. Names are compared exactly,
+	// byte for byte: the registry normalises its names (PyPI's PEP 503
+	// form, npm's lower case) before it registers them and before it calls
+	// Verifier.VerifyPackage. Each is non-empty, unique, valid UTF-8 without
+	// control characters, and at most MaxPackageName bytes.
+	//
+	// A publisher without packages can still satisfy Verify (a gateway's
+	// publisher is not a package's), but never VerifyPackage.
+	Packages []string
+	// Pending marks a publisher registered before its package exists, as
+	// PyPI allows: the first successful publish creates the package. It
+	// needs at least one package. Verification treats it like any other;
+	// what it may do (create the package if the name is still free) is the
+	// registry's decision.
+	Pending bool
 }
 
+// MaxPackageName bounds the length of a package name in
+// Registered.Packages, in bytes.
+const MaxPackageName = 512
+
 // registeredJSON is Registered's configuration-file form:
-// {"id": "…", "provider": "github", "policy": {…}}.
+// {"id": "…", "provider": "github", "policy": {…}, "packages": ["…"], "pending": true}.
 type registeredJSON struct {
 	ID       string          `json:"id"`
 	Provider claims.Kind     `json:"provider"`
 	Policy   json.RawMessage `json:"policy"`
+	Packages []string        `json:"packages,omitempty"`
+	Pending  bool            `json:"pending,omitempty"`
 }
 
 // policyKinds creates an empty policy of each provider kind.
@@ -67,7 +130,8 @@ func (r Registered) MarshalJSON() ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	return json.Marshal(registeredJSON{ID: r.ID, Provider: r.Policy.Provider(), Policy: p})
+	return json.Marshal(registeredJSON{ID: r.ID, Provider: r.Policy.Provider(), Policy: p,
+		Packages: r.Packages, Pending: r.Pending})
 }
 
 // UnmarshalJSON reads the configuration-file form and validates the policy.
@@ -75,11 +139,20 @@ func (r Registered) MarshalJSON() ([]byte, error) {
 // another case and duplicate keys are errors, since a misspelt or repeated
 // rule must not silently vanish or override another. A policy field given
 // as "" or null is an error too: a field left out sets no rule, but an
-// empty value (a template's unfilled blank) must not pass for one.
+// empty value (a template's unfilled blank) must not pass for one; so is
+// "" or null for id, packages or pending, and an empty packages list:
+// leave "packages" out for a publisher without packages.
 func (r *Registered) UnmarshalJSON(data []byte) error {
 	var j registeredJSON
 	if err := strictJSON(data, &j); err != nil {
 		return fmt.Errorf("%w: %v", ErrPolicy, err)
+	}
+	if err := explicitEmpty(data); err != nil {
+		return fmt.Errorf("%w: publisher %q: %v", ErrPolicy, j.ID, err)
+	}
+	if j.Packages != nil && len(j.Packages) == 0 {
+		return fmt.Errorf("%w: publisher %q: field \"packages\" is an empty list: name the packages, "+
+			"or leave it out for a publisher without packages", ErrPolicy, j.ID)
 	}
 	kind, ok := policyKinds[j.Provider]
 	if !ok {
@@ -92,7 +165,7 @@ func (r *Registered) UnmarshalJSON(data []byte) error {
 	if err := explicitEmpty(j.Policy); err != nil {
 		return fmt.Errorf("%w: publisher %q: %v", ErrPolicy, j.ID, err)
 	}
-	reg := Registered{ID: j.ID, Policy: p}
+	reg := Registered{ID: j.ID, Policy: p, Packages: j.Packages, Pending: j.Pending}
 	if err := validate(reg); err != nil {
 		return err
 	}
@@ -111,11 +184,53 @@ func validate(r Registered) error {
 	err := r.Policy.Validate()
 	switch {
 	case err == nil:
-		return nil
+		return validPackages(r)
 	case errors.Is(err, ErrPolicy):
 		return fmt.Errorf("publisher %q: %w", r.ID, err)
 	}
 	return fmt.Errorf("%w: publisher %q: %w", ErrPolicy, r.ID, err)
+}
+
+// validPackages checks Registered.Packages and Pending. It allocates
+// nothing when they are valid and at most 16: the verifier checks every
+// candidate.
+func validPackages(r Registered) error {
+	if r.Pending && len(r.Packages) == 0 {
+		return fmt.Errorf("%w: publisher %q is pending but names no package", ErrPolicy, r.ID)
+	}
+	for i, p := range r.Packages {
+		if !packageName(p) {
+			return fmt.Errorf("%w: publisher %q: package %s is not a package name: 1 to %d bytes of UTF-8, "+
+				"no control characters", ErrPolicy, r.ID, quote.Value(p), MaxPackageName)
+		}
+		if len(r.Packages) <= 16 && slices.Contains(r.Packages[:i], p) {
+			return fmt.Errorf("%w: publisher %q: package %s is listed twice", ErrPolicy, r.ID, quote.Value(p))
+		}
+	}
+	if len(r.Packages) > 16 { // a long list: a set rather than n² comparisons
+		seen := make(map[string]struct{}, len(r.Packages))
+		for _, p := range r.Packages {
+			if _, dup := seen[p]; dup {
+				return fmt.Errorf("%w: publisher %q: package %s is listed twice", ErrPolicy, r.ID, quote.Value(p))
+			}
+			seen[p] = struct{}{}
+		}
+	}
+	return nil
+}
+
+// packageName accepts a registry's package name: what the registry itself
+// normalised, so only what no name can hold is refused.
+func packageName(s string) bool {
+	if s == "" || len(s) > MaxPackageName || !utf8.ValidString(s) {
+		return false
+	}
+	for _, r := range s {
+		if unicode.IsControl(r) {
+			return false
+		}
+	}
+	return true
 }
 
 // strictJSON decodes the JSON object data into v (a pointer to a struct),

@@ -133,11 +133,17 @@ func TestPublishersFixture(t *testing.T) {
 	}
 	want := []publisher.Registered{
 		{ID: "pypi:sampleproject", Policy: &publisher.GitHub{Owner: "pypa", OwnerID: "647025",
-			Repository: "sampleproject", Workflow: "release.yml", Environment: "pypi"}},
+			Repository: "sampleproject", Workflow: "release.yml", Environment: "pypi"},
+			Packages: []string{"sampleproject", "sampleproject-extras"}},
+		{ID: "pypi:sampleproject-next", Policy: &publisher.GitHub{Owner: "pypa", OwnerID: "647025",
+			Repository: "sampleproject", Workflow: "release.yml"},
+			Packages: []string{"sampleproject-next"}, Pending: true},
 		{ID: "crates:hello", Policy: &publisher.GitHub{IssuerURL: "https://token.actions.githubusercontent.com/octo-inc",
-			Owner: "Octo-Org", OwnerID: "9919", Repository: "hello", Workflow: "publish.yaml"}},
+			Owner: "Octo-Org", OwnerID: "9919", Repository: "hello", Workflow: "publish.yaml"},
+			Packages: []string{"hello"}},
 		{ID: "npm:hello", Policy: &publisher.GitLab{Namespace: "octo-group", Project: "hello",
-			CIConfigPath: ".gitlab-ci.yml", NamespaceID: "123", Refs: []publisher.RefPattern{tags}}},
+			CIConfigPath: ".gitlab-ci.yml", NamespaceID: "123", Refs: []publisher.RefPattern{tags}},
+			Packages: []string{"@octo/hello"}},
 	}
 	if diff := cmp.Diff(want, got, cmp.Comparer(func(a, b publisher.RefPattern) bool { return a.String() == b.String() })); diff != "" {
 		t.Fatalf("fixture (-want +got):\n%s", diff)

@@ -4,6 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
+	"slices"
+	"strings"
 	"sync"
 	"testing"
 
@@ -155,9 +158,9 @@ func TestMemoryStoreKeyCase(t *testing.T) {
 	}
 }
 
-// TestMemoryStoreLookupIsStable holds Lookup to its contract: the slice is
-// the store's own, yet appending to it never writes into the store, and
-// neither Add nor Remove changes a slice handed out before.
+// TestMemoryStoreLookupIsStable holds Lookup to its contract: appending to
+// the slice never writes into the store, and neither Add nor Remove changes
+// a slice handed out before.
 func TestMemoryStoreLookupIsStable(t *testing.T) {
 	t.Parallel()
 	// Three appends leave spare capacity behind the third entry.
@@ -231,4 +234,164 @@ func TestMemoryStoreConcurrent(t *testing.T) {
 	if len(got) != writers*each/2 {
 		t.Errorf("%d publishers left, want %d", len(got), writers*each/2)
 	}
+}
+
+// refsEqual compares compiled ref patterns by their source, and the tests'
+// own policies field by field.
+var refsEqual = cmp.Options{cmp.Comparer(func(a, b publisher.RefPattern) bool { return a.String() == b.String() }),
+	cmp.AllowUnexported(acceptAll{})}
+
+// TestMemoryStoreKeepsWhatWasAdded: whatever form the store keeps a
+// publisher in (a GitHub policy is packed, others are kept as given), Lookup
+// and Publishers give back what was added, every field of it.
+func TestMemoryStoreKeepsWhatWasAdded(t *testing.T) {
+	t.Parallel()
+	full := &publisher.GitHub{IssuerURL: "https://ghe.example.com/_services/token", Owner: "Octo-Org", OwnerID: "9919",
+		Repository: "Hello.go", Workflow: "release.yml", Environment: "Production",
+		ReusableWorkflow: "octo-org/shared/.github/workflows/publish.yml@refs/heads/main", RepositoryID: "860122172",
+		RequireProtectedRef: true, RequireHostedRunner: true}
+	withRefs := *full
+	withRefs.Refs = ghPats(t, "refs/tags/v*")
+	longEnv := *full
+	longEnv.Environment = strings.Repeat("e", 255) // still packed: each string fits in 255 bytes
+	pubs := []publisher.Registered{
+		{ID: "full", Policy: full, Packages: []string{"hello", "@octo/hello", "hello-extras"}, Pending: true},
+		{ID: "minimal", Policy: ghMinimal()},
+		{ID: "one-package", Policy: ghMinimal(), Packages: []string{"hello"}},
+		{ID: "refs", Policy: &withRefs, Packages: []string{"hello"}},
+		{ID: "long-env", Policy: &longEnv},
+		{ID: strings.Repeat("i", 300), Policy: ghMinimal(), Packages: []string{"long-id"}},
+		{ID: "gitlab", Policy: glPolicy(), Packages: []string{"hello"}, Pending: true},
+		{ID: "google", Policy: googPolicy()},
+		{ID: "custom", Policy: acceptAll{issuer: "https://ci.example.com", key: "anything"}, Packages: []string{"x"}},
+	}
+	s, err := publisher.NewMemoryStore(pubs...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var added publisher.MemoryStore // the same, one by one
+	for _, r := range pubs {
+		if err := added.Add(r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, st := range []*publisher.MemoryStore{s, &added} {
+		for _, r := range pubs {
+			got, err := st.Lookup(context.Background(), r.Policy.Issuer(), r.Policy.LookupKey())
+			if err != nil {
+				t.Fatal(err)
+			}
+			i := slices.IndexFunc(got, func(g publisher.Registered) bool { return g.ID == r.ID })
+			if i < 0 {
+				t.Errorf("%s: not found among %v", r.ID, ids(got))
+				continue
+			}
+			if diff := cmp.Diff(r, got[i], refsEqual); diff != "" {
+				t.Errorf("%s (-added +found):\n%s", r.ID, diff)
+			}
+		}
+		want := slices.Clone(pubs)
+		slices.SortFunc(want, func(a, b publisher.Registered) int { return strings.Compare(a.ID, b.ID) })
+		if diff := cmp.Diff(want, st.Publishers(), refsEqual); diff != "" {
+			t.Errorf("Publishers (-want +got):\n%s", diff)
+		}
+	}
+	// What Lookup returns is the caller's: a changed package list or
+	// publisher never reaches the store.
+	for _, r := range []publisher.Registered{pubs[0], pubs[6]} { // packed, and kept as added
+		got, _ := s.Lookup(context.Background(), r.Policy.Issuer(), r.Policy.LookupKey())
+		got[0].Packages[0], got[0].Pending = "changed", false
+		again, _ := s.Lookup(context.Background(), r.Policy.Issuer(), r.Policy.LookupKey())
+		if diff := cmp.Diff(r, again[0], refsEqual); diff != "" {
+			t.Errorf("%s after the caller changed its copy (-want +got):\n%s", r.ID, diff)
+		}
+	}
+	// Nor does a change to the added publisher's package list.
+	pkgs := []string{"p"}
+	if err := added.Add(publisher.Registered{ID: "mine", Policy: glPolicy(), Packages: pkgs}); err != nil {
+		t.Fatal(err)
+	}
+	pkgs[0] = "changed"
+	for _, r := range added.Publishers() {
+		if r.ID == "mine" && r.Packages[0] != "p" {
+			t.Errorf("the store shares the caller's package list: %q", r.Packages)
+		}
+	}
+}
+
+// TestMemoryStoreAgainstModel adds and removes publishers at random, on a
+// few workloads, and checks every lookup against a plain model: the
+// publishers of the workload, in the order they were added.
+func TestMemoryStoreAgainstModel(t *testing.T) {
+	t.Parallel()
+	rng := rand.New(rand.NewPCG(3, 4))
+	repos := []string{"hello", "other", "third"}
+	var s publisher.MemoryStore
+	type entry struct{ id, repo string }
+	var model []entry // in the order added
+	next := 0
+	for step := range 400 {
+		if len(model) > 0 && rng.IntN(5) < 2 {
+			k := rng.IntN(len(model))
+			if !s.Remove(model[k].id) {
+				t.Fatalf("step %d: Remove(%s) = false", step, model[k].id)
+			}
+			model = slices.Delete(model, k, k+1)
+		} else {
+			e := entry{fmt.Sprintf("p%d", next), repos[rng.IntN(len(repos))]}
+			next++
+			if err := s.Add(dotcom(e.id, "octo-org", e.repo)); err != nil {
+				t.Fatalf("step %d: %v", step, err)
+			}
+			model = append(model, e)
+		}
+		for _, repo := range repos {
+			var want []string
+			for _, e := range model {
+				if e.repo == repo {
+					want = append(want, e.id)
+				}
+			}
+			if diff := cmp.Diff(want, lookup(t, &s, providers.GitHubIssuer, "octo-org/"+repo)); diff != "" {
+				t.Fatalf("step %d, %s (-want +got):\n%s", step, repo, diff)
+			}
+		}
+		if len(s.Publishers()) != len(model) {
+			t.Fatalf("step %d: %d publishers, want %d", step, len(s.Publishers()), len(model))
+		}
+	}
+}
+
+func TestMemoryStoreRefusesBadPackages(t *testing.T) {
+	t.Parallel()
+	for name, r := range map[string]publisher.Registered{
+		"empty name":       {ID: "x", Policy: ghMinimal(), Packages: []string{""}},
+		"twice":            {ID: "x", Policy: ghMinimal(), Packages: []string{"a", "b", "a"}},
+		"twice, long list": {ID: "x", Policy: ghMinimal(), Packages: append(manyPackages(20), "p3")},
+		"newline":          {ID: "x", Policy: ghMinimal(), Packages: []string{"a\nb"}},
+		"C1 control":       {ID: "x", Policy: ghMinimal(), Packages: []string{"a\u0085b"}},
+		"not UTF-8":        {ID: "x", Policy: ghMinimal(), Packages: []string{"a\xffb"}},
+		"too long":         {ID: "x", Policy: ghMinimal(), Packages: []string{strings.Repeat("a", publisher.MaxPackageName+1)}},
+		"pending, no name": {ID: "x", Policy: ghMinimal(), Pending: true},
+	} {
+		t.Run(name, func(t *testing.T) {
+			var s publisher.MemoryStore
+			if err := s.Add(r); !errors.Is(err, publisher.ErrPolicy) {
+				t.Fatalf("Add = %v, want ErrPolicy", err)
+			}
+		})
+	}
+	ok := publisher.Registered{ID: "x", Policy: ghMinimal(), Pending: true,
+		Packages: append(manyPackages(40), "@scope/name", "π-project", strings.Repeat("a", publisher.MaxPackageName))}
+	if _, err := publisher.NewMemoryStore(ok); err != nil {
+		t.Errorf("valid packages refused: %v", err)
+	}
+}
+
+func manyPackages(n int) []string {
+	var out []string
+	for i := range n {
+		out = append(out, fmt.Sprintf("p%d", i))
+	}
+	return out
 }

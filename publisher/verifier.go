@@ -1,10 +1,13 @@
 package publisher
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/trustpub/trustpub/internal/nilness"
@@ -16,7 +19,9 @@ import (
 
 // Config configures a Verifier.
 type Config struct {
-	// Audience is the registry's audience, e.g. "pypi". Required.
+	// Audience is the registry's audience, e.g. "pypi", or npm's
+	// "npm:<registry host name>" (no port). Required. WithAudience derives
+	// verifiers for more audiences.
 	Audience string
 	// Providers are the trusted issuers. Required.
 	Providers []providers.Provider
@@ -52,7 +57,7 @@ type Result struct {
 	Token      *oidc.Token        // the verified token: registered claims and payload
 	Provider   providers.Provider // the provider whose issuer signed it
 	Claims     claims.Set         // *claims.GitHub, …
-	Publishers []Registered       // every registered publisher the token satisfies
+	Publishers []Registered       // every registered publisher the token satisfies, most specific first (see Specific)
 }
 
 // Verifier takes a raw token to a decision. It is safe for concurrent use.
@@ -87,8 +92,8 @@ func New(cfg Config) (*Verifier, error) {
 		}
 	}
 	if m, ok := cfg.Publishers.(*MemoryStore); ok {
-		if err := CheckIssuers(cfg.Providers, m.Publishers()...); err != nil {
-			return nil, err
+		if u := m.unserved(cfg.Providers); len(u) > 0 {
+			return nil, &UnservedError{Publishers: u}
 		}
 	}
 	margin, err := replayMargin(cfg.ReplayMargin)
@@ -144,6 +149,8 @@ func New(cfg Config) (*Verifier, error) {
 
 // Close releases the default key cache, if the verifier built one. It is
 // safe on a nil Verifier, as Verify is, so a deferred Close never panics.
+// On a verifier from WithAudience it does nothing: the parent owns the
+// cache.
 func (v *Verifier) Close() error {
 	if v != nil && v.cache != nil {
 		return v.cache.Close()
@@ -151,13 +158,67 @@ func (v *Verifier) Close() error {
 	return nil
 }
 
+// WithAudience returns a verifier for another audience, e.g. npm's
+// "npm:<registry host name>" beside PyPI's "pypi", or one per host name a
+// registry answers on. It shares v's providers, publisher store, replay
+// store and key cache, and is cheap: no new cache, no new store, no
+// goroutine. A token is accepted only by the verifier of its audience
+// (oidc.ErrAudience elsewhere), and once across all of them: the replay
+// store is one.
+//
+// Close on the derived verifier does nothing: v owns what they share. Once
+// v.Close has closed the key cache v built, the derived verifiers refuse
+// every token, as v does (oidc.ErrKeysUnavailable).
+func (v *Verifier) WithAudience(aud string) (*Verifier, error) {
+	if v == nil || v.tokens == nil {
+		return nil, errors.New("publisher: WithAudience on a Verifier not built by New")
+	}
+	tv, err := v.tokens.WithAudience(aud)
+	if err != nil {
+		return nil, err
+	}
+	w := *v
+	w.tokens, w.cache = tv, nil
+	return &w, nil
+}
+
+// Audience is the audience the verifier accepts tokens for.
+func (v *Verifier) Audience() string {
+	if v == nil || v.tokens == nil {
+		return ""
+	}
+	return v.tokens.Audience()
+}
+
 // Verify checks the token and returns every registered publisher it
-// satisfies, or an error: one of package oidc's (the token itself), ErrClaims,
-// ErrStore, a *NoMatchError (ErrNoPublisher) that lists each candidate's
-// failed rules, or a replay error. The token is recorded as used only once
-// everything else has passed; "Check order" in the package documentation
-// lists every check.
+// satisfies, most specific first (see Specific), or an error: one of package
+// oidc's (the token itself), ErrClaims, ErrStore, a *NoMatchError
+// (ErrNoPublisher) that lists each candidate's failed rules, or a replay
+// error. The token is recorded as used only once everything else has
+// passed; "Check order" in the package documentation lists every check.
+//
+// Every satisfied publisher comes back with its Packages, pending or not:
+// PyPI's flow, where the token names no package and the registry mints a
+// token for all of them (Result.Packages).
 func (v *Verifier) Verify(ctx context.Context, raw string) (*Result, error) {
+	return v.verify(ctx, raw, "", false)
+}
+
+// VerifyPackage is Verify limited to the publishers of one package (npm's
+// flow, where the request names the package): only publishers whose
+// Packages hold pkg, exactly as the registry normalised it, are
+// candidates; a publisher without packages never is. A valid token that
+// satisfies none of them is refused with a *NoMatchError naming the
+// package whose Rejected lists only that package's publishers, and is not
+// recorded as used: the same token may then be used for the right package.
+// Result.Publishers are the package's publishers; each keeps all its
+// Packages.
+func (v *Verifier) VerifyPackage(ctx context.Context, raw, pkg string) (*Result, error) {
+	return v.verify(ctx, raw, pkg, true)
+}
+
+// verify is Verify, limited to pkg's publishers when scoped.
+func (v *Verifier) verify(ctx context.Context, raw, pkg string, scoped bool) (*Result, error) {
 	if v == nil || v.tokens == nil {
 		return nil, errors.New("publisher: the Verifier was not built by New")
 	}
@@ -183,22 +244,62 @@ func (v *Verifier) Verify(ctx context.Context, raw string) (*Result, error) {
 	if err != nil {
 		return nil, fmt.Errorf("publisher: %w: %w", ErrClaims, err)
 	}
-	issuer, key := prov.Issuer().URL, set.LookupKey()
-	cands, err := v.store.Lookup(ctx, issuer, key)
-	if err != nil {
-		return nil, fmt.Errorf("publisher: %w: %w", ErrStore, err)
-	}
-	_, indexed := v.store.(*MemoryStore)
 	acc := &accepted{Result: Result{Token: tok, Provider: prov, Claims: set}}
+	pubs, err := v.match(ctx, prov, set, pkg, scoped, acc)
+	if err != nil {
+		return nil, err
+	}
+	acc.Publishers = pubs
+	until := tok.Expiry.Add(v.tokens.Leeway() + v.margin)
+	if err := v.replay.Claim(ctx, tok.ReplayID(), until); err != nil {
+		if !errors.Is(err, oidc.ErrReplayed) && !errors.Is(err, oidc.ErrReplayStore) {
+			// A custom store's own error still refuses, with a class.
+			err = fmt.Errorf("publisher: %w: %w", oidc.ErrReplayStore, err)
+		}
+		return nil, err
+	}
+	return &acc.Result, nil
+}
+
+// accepted is a Result with room for the one publisher a token usually
+// satisfies, allocated at once, and for a MemoryStore to build that
+// publisher in. Its Publishers are copies: a caller changing them cannot
+// change the store.
+type accepted struct {
+	Result
+	room [1]Registered
+	buf  built
+}
+
+// match looks the claims' workload up and returns the publishers they
+// satisfy, most specific first, in acc's room when they fit, or says why
+// none: ErrStore or a *NoMatchError, built only then. When scoped, only
+// pkg's publishers are candidates.
+func (v *Verifier) match(ctx context.Context, prov providers.Provider, set claims.Set, pkg string, scoped bool, acc *accepted) ([]Registered, error) {
+	issuer, key := prov.Issuer().URL, set.LookupKey()
+	var cands []Registered
+	m, indexed := v.store.(*MemoryStore)
+	if indexed {
+		cands = m.lookup(issuer, key, &acc.buf)
+	} else {
+		var err error
+		if cands, err = v.store.Lookup(ctx, issuer, key); err != nil {
+			return nil, fmt.Errorf("publisher: %w: %w", ErrStore, err)
+		}
+	}
 	pubs := acc.room[:0]
 	var rejected []Rejection
 	for _, r := range cands {
 		// A store that ignores the issuer or key, or hands back an empty
 		// row, must not widen trust: such entries are not candidates. A
-		// MemoryStore indexed each entry by its policy's own lookup key
-		// when it was added, so that key is not built again for it.
+		// MemoryStore returns only entries indexed by exactly this issuer
+		// and key (their policy's own), so the key is not built again.
 		if nilness.Is(r.Policy) || r.Policy.Issuer() != issuer || r.Policy.Provider() != prov.Kind() ||
 			!(indexed || r.Policy.LookupKey() == key) {
+			continue
+		}
+		// Another package's publisher is no candidate, and never named.
+		if scoped && !slices.Contains(r.Packages, pkg) {
 			continue
 		}
 		// A stored policy that fails validation (a zero owner id, an empty
@@ -214,24 +315,37 @@ func (v *Verifier) Verify(ctx context.Context, raw string) (*Result, error) {
 		pubs = append(pubs, r)
 	}
 	if len(pubs) == 0 {
-		return nil, &NoMatchError{Issuer: issuer, Key: key, Rejected: rejected}
-	}
-	acc.Publishers = pubs
-	until := tok.Expiry.Add(v.tokens.Leeway() + v.margin)
-	if err := v.replay.Claim(ctx, tok.ReplayID(), until); err != nil {
-		if !errors.Is(err, oidc.ErrReplayed) && !errors.Is(err, oidc.ErrReplayStore) {
-			// A custom store's own error still refuses, with a class.
-			err = fmt.Errorf("publisher: %w: %w", oidc.ErrReplayStore, err)
+		e := &NoMatchError{Issuer: issuer, Key: key, Rejected: rejected}
+		if scoped {
+			e.Package = pkg
 		}
-		return nil, err
+		return nil, e
 	}
-	return &acc.Result, nil
+	if len(pubs) > 1 {
+		slices.SortStableFunc(pubs, moreSpecific)
+	}
+	return pubs, nil
 }
 
-// accepted is a Result with room for the one publisher a token usually
-// satisfies, allocated at once. Its Publishers are copies: a caller changing
-// them cannot change the store.
-type accepted struct {
-	Result
-	room [1]Registered
+// moreSpecific orders publishers most specific first, then by ID.
+func moreSpecific(a, b Registered) int {
+	if c := cmp.Compare(specificity(b.Policy), specificity(a.Policy)); c != 0 {
+		return c
+	}
+	return strings.Compare(a.ID, b.ID)
+}
+
+// Packages is the sorted union, without duplicates, of the packages of the
+// publishers the token satisfied: what the registry may let it publish.
+// It is empty when none of them names a package.
+func (r *Result) Packages() []string {
+	if r == nil {
+		return nil
+	}
+	var all []string
+	for _, p := range r.Publishers {
+		all = append(all, p.Packages...)
+	}
+	slices.Sort(all)
+	return slices.Compact(all)
 }

@@ -147,11 +147,12 @@ func TestVerifyAcceptsEveryMatchingPublisher(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if diff := cmp.Diff([]string{"any-env", "prod"}, ids(res.Publishers)); diff != "" {
+	// The environment-pinned publisher first: the most specific.
+	if diff := cmp.Diff([]string{"prod", "any-env"}, ids(res.Publishers)); diff != "" {
 		t.Errorf("publishers (-want +got):\n%s", diff)
 	}
-	if res.Publishers[1].Policy.(*publisher.GitHub).Environment != "production" {
-		t.Errorf("the result does not carry the registered policy: %+v", res.Publishers[1])
+	if res.Publishers[0].Policy.(*publisher.GitHub).Environment != "production" {
+		t.Errorf("the result does not carry the registered policy: %+v", res.Publishers[0])
 	}
 	wantClaims := *c
 	wantClaims.Subject = providertest.GitHubSubject(c)
@@ -175,8 +176,7 @@ func TestVerifyAcceptsEveryMatchingPublisher(t *testing.T) {
 }
 
 // TestVerifyResultIsTheCallers changes and extends the publishers of a
-// result, one and several: the store, whose slices Verify reads in place,
-// is unchanged.
+// result, one and several: the store is unchanged.
 func TestVerifyResultIsTheCallers(t *testing.T) {
 	k := newKit(t, nil, pub("a", "release.yml", ""), pub("b", "release.yml", ""), pub("other", "build.yml", ""))
 	lookup := func() []string {
