@@ -37,8 +37,11 @@ func Publisher(issuer string, r Registration) (publisher.Registered, error) {
 			Workflow: r.Workflow, Environment: r.Environment,
 			Refs: releaseTags, RequireHostedRunner: true,
 		},
+		Packages: []string{r.Package},
 	}
-	if err := reg.Policy.Validate(); err != nil {
+	// Refused now, when the maintainer enters it, rather than at publish
+	// time: a MemoryStore's Add validates the same way.
+	if _, err := publisher.NewMemoryStore(reg); err != nil {
 		return publisher.Registered{}, err
 	}
 	return reg, nil

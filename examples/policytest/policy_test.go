@@ -134,6 +134,42 @@ func TestWhoMayPublish(t *testing.T) {
 	}
 }
 
+// npm's flow names the package: a workflow trusted with one package may
+// not publish another, even from the same repository, and asking for the
+// wrong one does not use its token up.
+func TestWhichPackage(t *testing.T) {
+	cli := Registration{Package: "hello-cli", Owner: "octo-org", OwnerID: "9919", Repository: "hello",
+		Workflow: "release-cli.yml", Environment: "release"}
+	gh, v := newVerifier(t, hello, cli)
+	tok, err := gh.MintGitHub(run("octo-org/hello", "9919", "release.yml", "refs/tags/v1.2.0"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = v.VerifyPackage(context.Background(), tok, "hello-cli")
+	if diff := cmp.Diff([]string{"workflow"}, refusedRules(t, err)); diff != "" {
+		t.Errorf("release.yml publishing hello-cli: refused rules (-want +got):\n%s\n%v", diff, err)
+	}
+	_, err = v.VerifyPackage(context.Background(), tok, "unknown")
+	if diff := cmp.Diff([]string{"no publisher registered for octo-org/hello"}, refusedRules(t, err)); diff != "" {
+		t.Errorf("release.yml publishing a package nobody registered (-want +got):\n%s", diff)
+	}
+	res, err := v.VerifyPackage(context.Background(), tok, "hello")
+	if err != nil {
+		t.Fatalf("the same token for hello: %v", err)
+	}
+	if diff := cmp.Diff([]string{"hello"}, res.Packages()); diff != "" {
+		t.Errorf("packages (-want +got):\n%s", diff)
+	}
+	// PyPI's flow names none: every package of the workflow's publishers.
+	tok, err = gh.MintGitHub(run("octo-org/hello", "9919", "release-cli.yml", "refs/tags/v1.2.0"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res, err := v.Verify(context.Background(), tok); err != nil || !cmp.Equal(res.Packages(), []string{"hello-cli"}) {
+		t.Errorf("release-cli.yml: %v, %v", res.Packages(), err)
+	}
+}
+
 // A registration that could never match, or would match too much, is
 // refused when the maintainer enters it, not at publish time.
 func TestRegistrationRefused(t *testing.T) {
@@ -142,6 +178,7 @@ func TestRegistrationRefused(t *testing.T) {
 		"no workflow":          func(r *Registration) { r.Workflow = "" },
 		"workflow with an @":   func(r *Registration) { r.Workflow = "release.yml@main" },
 		"environment padded":   func(r *Registration) { r.Environment = " release" },
+		"no package":           func(r *Registration) { r.Package = "" },
 	} {
 		r := hello
 		edit(&r)

@@ -152,8 +152,9 @@ func (d *demo) printCommands(w io.Writer) {
 	fmt.Fprintf(w, "TOKEN=$(curl -sS --cacert \"$CA\" -H \"Authorization: Bearer $RUNNER_TOKEN\" \"$RUNNER&audience=%s\" | sed -E 's/.*\"value\":\"([^\"]+)\".*/\\1/')\n", audience)
 	fmt.Fprintf(w, "%s# the same CI token again: refused, CI tokens are one-time\n%s", mint, mint)
 	fmt.Fprintf(w, "# npm's flow: npm publish (npm 11.5.1 or later) in the job, with no npm token anywhere\n")
+	fmt.Fprintf(w, "# (node trusts the runner through NODE_EXTRA_CA_CERTS, npm the registry through --cafile)\n")
 	fmt.Fprintf(w, "(cd %s && GITHUB_ACTIONS=true CI=true ACTIONS_ID_TOKEN_REQUEST_URL=\"$RUNNER\" ACTIONS_ID_TOKEN_REQUEST_TOKEN=\"$RUNNER_TOKEN\" \\\n"+
-		"  NODE_EXTRA_CA_CERTS=\"$CA\" npm publish --registry %s --provenance=false)\n", sq(d.packageDir()), sq(url+"/"))
+		"  NODE_EXTRA_CA_CERTS=\"$CA\" npm publish --registry %s --cafile \"$CA\" --provenance=false)\n", sq(d.packageDir()), sq(url+"/"))
 	fmt.Fprintf(w, "# what npm install reads\ncurl -sS --cacert \"$CA\" %s; echo\n", sq(url+"/hello"))
 }
 

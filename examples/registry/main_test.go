@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -132,6 +133,14 @@ func TestTrustedPublishingLines(t *testing.T) {
 	t.Logf("trustedpub.go: %d lines of code", n)
 	if n >= 30 {
 		t.Errorf("trustedpub.go has %d lines of code, want under 30", n)
+	}
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile("`examples/registry/trustedpub.go`, is\\s+(\\d+) lines of code").FindSubmatch(readme)
+	if m == nil || string(m[1]) != strconv.Itoa(n) {
+		t.Errorf("the README does not say trustedpub.go is %d lines of code", n)
 	}
 }
 

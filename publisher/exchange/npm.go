@@ -38,7 +38,10 @@ const NPMPattern = "/-/npm/v1/oidc/token/exchange/package/"
 //
 // Every failure is JSON, {"message": …}, which the npm CLI shows at
 // --loglevel verbose (and otherwise silently falls back to other
-// credentials). A scoped name arrives escaped, /@scope%2fname, or not.
+// credentials). A scoped name arrives escaped, /@scope%2fname, or not;
+// decoded, it goes to VerifyPackage and the Minter exactly as the client
+// wrote it. npm's names are case-sensitive (old packages have capitals):
+// register them as npm writes them.
 //
 // Only the publishers registered for name are candidates
 // (publisher.Verifier.VerifyPackage), and a token refused for this package
@@ -98,7 +101,7 @@ func (n *NPM) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		n.fail(w, r, verifyFailure(err), "package", quote.Text(pkg))
 		return
 	}
-	res, err := verifyPackage(r.Context(), n.h.cfg.Verifier, raw, pkg)
+	res, err := n.h.cfg.Verifier.VerifyPackage(r.Context(), raw, pkg)
 	if err != nil {
 		f := verifyFailure(err)
 		var nm *publisher.NoMatchError

@@ -127,3 +127,83 @@ func TestNPMExchangeExplains(t *testing.T) {
 		t.Errorf("status %d, body (-want +got):\n%s", resp.StatusCode, diff)
 	}
 }
+
+// octoRows registers octo-org/hello's release.yml for hello, and its
+// other.yml for other.
+func octoRows(w *world) []publisher.Registered {
+	return []publisher.Registered{
+		{ID: "hello-release", Policy: w.policy("release.yml"), Packages: []string{"hello"}},
+		{ID: "other-release", Policy: w.policy("other.yml"), Packages: []string{"other"}},
+	}
+}
+
+// A token asked for a package its publisher may not publish is refused
+// with that package's publishers' reasons alone, is not spent, and then
+// works for the package its publisher may publish.
+func TestNPMExchangeAnotherPackage(t *testing.T) {
+	w := newWorld(t, octoRows)
+	n := newNPM(t, w, w.v)
+	tok := w.token(t, workflow("release.yml"))
+	resp, body := do(t, n, http.MethodPost, exchange.NPMPattern+"other", bearer(tok), "")
+	want := fmt.Sprintf(`No trusted publisher of "other" accepts this token of "octo-org/hello" on %s; publisher 1 of 1: `+
+		`workflow: the publisher expects other.yml, the token was issued to ".github/workflows/release.yml" (claim workflow_ref).`, w.iss.URL())
+	if diff := cmp.Diff(map[string]any{"message": want}, body); resp.StatusCode != http.StatusForbidden || diff != "" {
+		t.Errorf("status %d, body (-want +got):\n%s", resp.StatusCode, diff)
+	}
+	// A package nobody registered, and one whose publishers are all on
+	// another repository, say no more than that.
+	resp, body = do(t, n, http.MethodPost, exchange.NPMPattern+"@octo%2funknown", bearer(tok), "")
+	want = fmt.Sprintf(`No trusted publisher of "@octo/unknown" is registered for "octo-org/hello" on %s.`, w.iss.URL())
+	if diff := cmp.Diff(map[string]any{"message": want}, body); resp.StatusCode != http.StatusForbidden || diff != "" {
+		t.Errorf("status %d, body (-want +got):\n%s", resp.StatusCode, diff)
+	}
+	if len(w.mint.called()) != 0 {
+		t.Fatalf("minted: %v", w.mint.called())
+	}
+	resp, body = do(t, n, http.MethodPost, exchange.NPMPattern+"hello", bearer(tok), "")
+	if resp.StatusCode != http.StatusCreated {
+		t.Fatalf("the same token for hello: status %d, %v", resp.StatusCode, body)
+	}
+	if diff := cmp.Diff([]minted{{Publishers: []string{"hello-release"}, Packages: []string{"hello"}}}, w.mint.called()); diff != "" {
+		t.Errorf("mint calls (-want +got):\n%s", diff)
+	}
+	// Now it is spent, for every package.
+	resp, body = do(t, n, http.MethodPost, exchange.NPMPattern+"hello", bearer(tok), "")
+	if resp.StatusCode != http.StatusUnauthorized || body["message"] != "The token has already been used; request a new one." {
+		t.Errorf("reused: status %d, %v", resp.StatusCode, body)
+	}
+}
+
+// An outage is a 503 with Retry-After, and the token is not spent.
+func TestNPMExchangeOutage(t *testing.T) {
+	w := newWorld(t)
+	tok := w.token(t, workflow("release.yml"))
+	resp, body := do(t, newNPM(t, w, newVerifier(t, w.iss, failingStore{})), http.MethodPost, exchange.NPMPattern+"hello", bearer(tok), "")
+	want := map[string]any{"message": "The registry cannot verify tokens right now; try again later."}
+	if diff := cmp.Diff(want, body); resp.StatusCode != 503 || resp.Header.Get("Retry-After") != "30" || diff != "" {
+		t.Errorf("status %d, Retry-After %q, body (-want +got):\n%s", resp.StatusCode, resp.Header.Get("Retry-After"), diff)
+	}
+	if resp, _ := do(t, newNPM(t, w, w.v), http.MethodPost, exchange.NPMPattern+"hello", bearer(tok), ""); resp.StatusCode != http.StatusCreated {
+		t.Errorf("after the outage: status %d", resp.StatusCode)
+	}
+}
+
+// The Minter's failures, as npm's registry answers them.
+func TestNPMExchangeMintFails(t *testing.T) {
+	for _, tt := range []struct {
+		err    error
+		status int
+		msg    string
+	}{
+		{&exchange.Refusal{Message: "hello is deprecated"}, 403, "hello is deprecated"},
+		{fmt.Errorf("db: %w", exchange.ErrUnavailable), 503, "The registry cannot issue upload tokens right now; try again later with a new token."},
+		{fmt.Errorf("secret detail"), 500, "The registry could not issue an upload token because of an error on its side."},
+	} {
+		w := newWorld(t)
+		w.mint.err = tt.err
+		resp, body := do(t, newNPM(t, w, w.v), http.MethodPost, exchange.NPMPattern+"hello", bearer(w.token(t, workflow("release.yml"))), "")
+		if diff := cmp.Diff(map[string]any{"message": tt.msg}, body); resp.StatusCode != tt.status || diff != "" {
+			t.Errorf("%v: status %d, body (-want +got):\n%s", tt.err, resp.StatusCode, diff)
+		}
+	}
+}

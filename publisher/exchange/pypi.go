@@ -72,7 +72,7 @@ func (p *PyPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			p.fail(w, r, failure{status: http.StatusMethodNotAllowed, code: "method-not-allowed", msg: "Use GET.", class: "method-not-allowed"})
 			return
 		}
-		p.h.writeJSON(w, http.StatusOK, map[string]string{"audience": audience(p.h.cfg.Verifier)})
+		p.h.writeJSON(w, http.StatusOK, map[string]string{"audience": p.h.cfg.Verifier.Audience()})
 	case PyPIMintPath:
 		if r.Method != http.MethodPost {
 			w.Header().Set("Allow", http.MethodPost)
@@ -96,7 +96,7 @@ func (p *PyPI) mint(w http.ResponseWriter, r *http.Request) {
 		p.fail(w, r, verifyFailure(err))
 		return
 	}
-	pkgs := packagesOf(res)
+	pkgs := res.Packages()
 	if len(pkgs) == 0 {
 		p.fail(w, r, failure{status: http.StatusForbidden, code: "invalid-publisher", class: "no-package",
 			msg: "The token's trusted publisher may publish no project.", err: errors.New("the matched publishers name no package")},

@@ -45,7 +45,7 @@ func TestPyPIMint(t *testing.T) {
 	if diff := cmp.Diff(want, body); resp.StatusCode != http.StatusOK || diff != "" {
 		t.Errorf("status %d, body (-want +got):\n%s", resp.StatusCode, diff)
 	}
-	if diff := cmp.Diff([]minted{{Publishers: []string{"hello"}, Packages: []string{"hello"}}}, w.mint.called()); diff != "" {
+	if diff := cmp.Diff([]minted{{Publishers: []string{"hello"}, Packages: []string{"@octo/hello", "JSONStream", "hello"}}}, w.mint.called()); diff != "" {
 		t.Errorf("mint calls (-want +got):\n%s", diff)
 	}
 	if resp.Header.Get("Cache-Control") != "no-store" {
@@ -53,7 +53,7 @@ func TestPyPIMint(t *testing.T) {
 	}
 	log := w.log.String()
 	for _, want := range []string{`msg="trusted publishing exchange: minted" path=/_/oidc/mint-token`,
-		`workload.repository=octo-org/hello`, `publishers=[hello] packages=[hello] expires=2030-03-17T17:46:40Z`} {
+		`workload.repository=octo-org/hello`, `publishers=[hello] packages="[@octo/hello JSONStream hello]" expires=2030-03-17T17:46:40Z`} {
 		if !strings.Contains(log, want) {
 			t.Errorf("the log lacks %s:\n%s", want, log)
 		}
@@ -210,6 +210,52 @@ func TestPyPIMintFails(t *testing.T) {
 			}
 			if tt.name == "failed" && !strings.Contains(w.log.String(), "secret detail") {
 				t.Errorf("the Minter's error is not logged:\n%s", w.log.String())
+			}
+		})
+	}
+}
+
+// PyPI's flow mints for every package of every publisher the token
+// satisfies, pending ones included; a publisher of no package (a
+// gateway's) mints nothing.
+func TestPyPIPackages(t *testing.T) {
+	tests := []struct {
+		name string
+		pubs func(w *world) []publisher.Registered
+		want []string // the packages minted for; nil: refused
+	}{
+		{"two publishers, a pending one", func(w *world) []publisher.Registered {
+			return []publisher.Registered{
+				{ID: "release", Policy: w.policy("release.yml"), Packages: []string{"hello", "hello-cli"}},
+				{ID: "release-ng", Policy: w.policy("release.yml"), Packages: []string{"hello-ng", "hello"}, Pending: true},
+				{ID: "nightly", Policy: w.policy("nightly.yml"), Packages: []string{"hello-nightly"}},
+			}
+		}, []string{"hello", "hello-cli", "hello-ng"}},
+		{"a publisher of no package", func(w *world) []publisher.Registered {
+			return []publisher.Registered{{ID: "gateway", Policy: w.policy("release.yml")}}
+		}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			w := newWorld(t, tt.pubs)
+			p := newPyPI(t, w, w.v)
+			resp, body := do(t, p, http.MethodPost, exchange.PyPIMintPath, jsonHeader, tokenBody(w.token(t, workflow("release.yml"))))
+			if tt.want == nil {
+				want := pypiError("invalid-publisher", "The token's trusted publisher may publish no project.")
+				if diff := cmp.Diff(want, body); resp.StatusCode != 422 || diff != "" || len(w.mint.called()) != 0 {
+					t.Errorf("status %d, %d mints, body (-want +got):\n%s", resp.StatusCode, len(w.mint.called()), diff)
+				}
+				return
+			}
+			if resp.StatusCode != http.StatusOK {
+				t.Fatalf("status %d: %v", resp.StatusCode, body)
+			}
+			calls := w.mint.called()
+			if len(calls) != 1 {
+				t.Fatalf("%d mints", len(calls))
+			}
+			if diff := cmp.Diff(tt.want, calls[0].Packages); diff != "" {
+				t.Errorf("packages (-want +got):\n%s", diff)
 			}
 		})
 	}

@@ -34,11 +34,14 @@ type world struct {
 
 const audience = oidctest.DefaultAudience
 
-func newWorld(t *testing.T, pubs ...publisher.Registered) *world {
+// newWorld registers rows(w), or by default octo-org/hello's release.yml
+// as the publisher "hello" of hello, @octo/hello and JSONStream.
+func newWorld(t *testing.T, rows ...func(*world) []publisher.Registered) *world {
 	t.Helper()
 	w := &world{iss: providertest.New(t, oidctest.Options{}), mint: &minter{exp: time.Now().Add(15 * time.Minute)}}
-	if len(pubs) == 0 {
-		pubs = []publisher.Registered{{ID: "hello", Policy: w.policy("release.yml")}}
+	pubs := []publisher.Registered{{ID: "hello", Policy: w.policy("release.yml"), Packages: []string{"hello", "@octo/hello", "JSONStream"}}}
+	if len(rows) > 0 {
+		pubs = rows[0](w)
 	}
 	var err error
 	if w.store, err = publisher.NewMemoryStore(pubs...); err != nil {

@@ -167,7 +167,7 @@ func TestNPMTrustedPublishing(t *testing.T) {
 			t.Errorf("%s: not stored", name)
 		}
 	}
-	want := []string{exchangePrefix + "hello", exchangePrefix + "@octo%2fhello"}
+	want := []string{exchange.NPMPattern + "hello", exchange.NPMPattern + "@octo%2fhello"}
 	if diff := cmp.Diff(want, w.exchange.asked()); diff != "" {
 		t.Errorf("exchange requests (-want +got):\n%s", diff)
 	}
