@@ -153,15 +153,17 @@ func (r *Result) Match(reg publisher.Registered, opts MatchOptions) (*Match, err
 		refuse.Mismatches = []publisher.Mismatch{{Rule: "issuer", Claim: "iss", Want: p.Issuer(), Got: id.Issuer}}
 		return nil, refuse
 	}
-	set, srcs, rules, ok := claimsFor(id, p)
+	set, srcs, rulesOf, ok := claimsFor(id, p)
 	if !ok {
 		refuse.Mismatches = []publisher.Mismatch{{Rule: "provider", Claim: "iss",
 			Want: "a github or gitlab publisher (*publisher.GitHub, *publisher.GitLab)", Got: string(p.Provider())}}
 		return nil, refuse
 	}
 	has := make(map[string]bool, len(srcs))
+	absent := false
 	for _, s := range srcs {
 		has[s.claim] = s.value != ""
+		absent = absent || s.value == ""
 	}
 	var unchecked []publisher.Mismatch
 	for _, m := range p.Check(set) {
@@ -172,6 +174,13 @@ func (r *Result) Match(reg publisher.Registered, opts MatchOptions) (*Match, err
 			unchecked = append(unchecked, m)
 		}
 	}
+	if !absent && len(unchecked) == 0 { // the common case: nothing to classify
+		if len(refuse.Mismatches) > 0 {
+			return nil, refuse
+		}
+		return &Match{Result: r, Publisher: reg, Claims: set}, nil
+	}
+	rules := rulesOf()
 	// A rule that refuses listed values passes an absent claim.
 	for _, cr := range rules {
 		if cr.How == publisher.CompareRefused && cr.Use == publisher.UseRequired && !has[cr.Claim] &&
@@ -209,15 +218,15 @@ type source struct {
 }
 
 // claimsFor reads the identity into the claims of p's provider, listing
-// each claim it could set, and p's rules.
-func claimsFor(id Identity, p publisher.Policy) (claims.Set, []source, []publisher.ClaimRule, bool) {
+// each claim it could set, with p's rules (Rules: built only when needed).
+func claimsFor(id Identity, p publisher.Policy) (claims.Set, []source, func() []publisher.ClaimRule, bool) {
 	switch p := p.(type) {
 	case *publisher.GitHub:
 		c, srcs := gitHubClaims(id, webOf(claims.KindGitHub, p.Issuer()))
-		return c, srcs, p.Rules(), true
+		return c, srcs, p.Rules, true
 	case *publisher.GitLab:
 		c, srcs := gitLabClaims(id, webOf(claims.KindGitLab, p.Issuer()))
-		return c, srcs, p.Rules(), true
+		return c, srcs, p.Rules, true
 	}
 	return nil, nil, nil, false
 }

@@ -373,7 +373,7 @@ func TestMatchSynthetic(t *testing.T) {
 		{name: "GHE.com certificate, github.com publisher", id: ghe, policy: examplePolicy(), failed: []string{"issuer"}},
 		{name: "GHE.com certificate, GHE.com publisher", id: ghe, policy: policy(gheAt)},
 		{name: "GHE.com certificate naming a github.com repository",
-			id: with(func(id *Identity) { id.Issuer = "https://token.actions.acme.ghe.com" }),
+			id:     with(func(id *Identity) { id.Issuer = "https://token.actions.acme.ghe.com" }),
 			policy: policy(gheAt), failed: []string{"repository", "workflow"}},
 		{name: "enterprise issuer, github.com publisher",
 			id:     with(func(id *Identity) { id.Issuer = githubIssuer + "/acme" }),
