@@ -49,7 +49,11 @@ func (g *registry) mint(_ context.Context, res *publisher.Result, packages []str
 	exp := g.now().Add(uploadTokenLifetime)
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	g.tokens[tok] = grant{packages: append([]string(nil), packages...), expires: exp, publisher: res.Publishers[0]}
+	gr := grant{packages: append([]string(nil), packages...), expires: exp}
+	if res != nil && len(res.Publishers) > 0 {
+		gr.publisher = res.Publishers[0] // the most specific: whom the upload is attributed to
+	}
+	g.tokens[tok] = gr
 	return tok, exp, nil
 }
 
