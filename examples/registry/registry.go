@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/trustpub/trustpub/publisher"
+	"github.com/trustpub/trustpub/publisher/provenance"
 )
 
 // registry is the example registry's own state: the upload tokens it
@@ -16,15 +17,19 @@ import (
 type registry struct {
 	log *slog.Logger
 	now func() time.Time
+	// provenance verifies uploads' Sigstore attestations; nil accepts none.
+	provenance *provenance.Verifier
 
 	mu     sync.Mutex
 	tokens map[string]grant // minted upload token -> what it may do
 }
 
-// grant is what an upload token may publish, until when.
+// grant is what an upload token may publish, until when, and the
+// publisher whose CI token it was minted for.
 type grant struct {
-	packages []string
-	expires  time.Time
+	packages  []string
+	expires   time.Time
+	publisher publisher.Registered
 }
 
 // uploadTokenLifetime is how long a minted token works, as on PyPI.
@@ -37,14 +42,18 @@ func newRegistry(log *slog.Logger) *registry {
 // mint is the registry's exchange.Minter: a random upload token for
 // packages, for 15 minutes. (A real registry stores a hash of it, and
 // names it after res.Workload() for its users' audit log.)
-func (g *registry) mint(_ context.Context, _ *publisher.Result, packages []string) (string, time.Time, error) {
+func (g *registry) mint(_ context.Context, res *publisher.Result, packages []string) (string, time.Time, error) {
 	var b [24]byte
 	rand.Read(b[:])
 	tok := "upload_" + hex.EncodeToString(b[:])
 	exp := g.now().Add(uploadTokenLifetime)
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	g.tokens[tok] = grant{packages: append([]string(nil), packages...), expires: exp}
+	gr := grant{packages: append([]string(nil), packages...), expires: exp}
+	if res != nil && len(res.Publishers) > 0 {
+		gr.publisher = res.Publishers[0] // the most specific: whom the upload is attributed to
+	}
+	g.tokens[tok] = gr
 	return tok, exp, nil
 }
 
