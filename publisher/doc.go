@@ -42,10 +42,11 @@
 //  3. Publishers: at least one registered publisher of that issuer and
 //     provider kind (and, for VerifyPackage, of that package) passes every
 //     rule of its policy. [ErrNoPublisher], as a [*NoMatchError] listing
-//     each candidate and every rule it failed. What the store returns is
-//     checked again: an entry of another issuer, kind or key is no
-//     candidate, and a publisher that fails validation (its policy or its
-//     packages) matches nothing. Several matches are ordered by [Specific].
+//     each candidate and every rule it failed. What a Store returns is
+//     checked again (a [MemoryStore] checked its entries when they were
+//     added): an entry of another issuer, kind or key is no candidate, and
+//     a publisher that fails validation (its policy or its packages)
+//     matches nothing. Several matches are ordered by [Specific].
 //  4. Replay: the token was never used. It is recorded as used only now,
 //     after every other check passed, until exp plus the leeway plus
 //     Config.ReplayMargin (default 1 min). [oidc.ErrReplayed], or [oidc.ErrReplayStore] when

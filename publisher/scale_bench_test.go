@@ -12,6 +12,9 @@ package publisher
 // 1 s. The baseline sub-benchmarks run the store as it was before (a map of
 // slices by issuer and key, not pre-sized, policies kept as added) on the
 // same publishers, and the others report their ratio to it as "x-baseline".
+// On a shared machine time per operation moves with the load; "cpu-ns/op",
+// the process's CPU time per operation (the collector's included), and its
+// ratio "x-baseline-cpu" move much less.
 
 import (
 	"context"
@@ -23,6 +26,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/trustpub/trustpub/claims"
 	"github.com/trustpub/trustpub/providers"
@@ -98,12 +102,24 @@ func perPublisher(load func([]Registered) any) float64 {
 	return float64(after-before) / scaleN
 }
 
+// cpuPerOp reports, as "cpu-ns/op", the CPU time the process used per
+// operation since start, the collector's included.
+func cpuPerOp(b *testing.B, start time.Duration) float64 {
+	end := cpuTime()
+	if start == 0 || end == 0 {
+		return 0
+	}
+	ns := float64((end - start).Nanoseconds()) / float64(b.N)
+	b.ReportMetric(ns, "cpu-ns/op")
+	return ns
+}
+
 // BenchmarkScale runs each sub-benchmark's costly set-up (a million
 // publishers generated, a store loaded) only when that sub-benchmark is
 // selected, and collects the garbage before timing, so that what one left
 // behind is not collected on another's time.
 func BenchmarkScale(b *testing.B) {
-	var baseline struct{ loadNs, matchNs float64 }
+	var baseline struct{ loadNs, matchNs, loadCPU, matchCPU float64 }
 	var pubs []Registered
 	fixture := func() []Registered {
 		if pubs == nil {
@@ -115,26 +131,33 @@ func BenchmarkScale(b *testing.B) {
 	b.Run("load/baseline", func(b *testing.B) {
 		pubs := fixture()
 		b.ReportAllocs()
+		cpu := cpuTime()
 		for b.Loop() {
 			if _, err := newOldStore(pubs); err != nil {
 				b.Fatal(err)
 			}
 		}
 		baseline.loadNs = float64(b.Elapsed().Nanoseconds()) / float64(b.N)
+		baseline.loadCPU = cpuPerOp(b, cpu)
 		b.ReportMetric(perPublisher(func(p []Registered) any { s, _ := newOldStore(p); return s }), "B/publisher")
 	})
 	b.Run("load", func(b *testing.B) {
 		pubs := fixture()
 		b.ReportAllocs()
+		cpu := cpuTime()
 		for b.Loop() {
 			if _, err := NewMemoryStore(pubs...); err != nil {
 				b.Fatal(err)
 			}
 		}
 		ns := float64(b.Elapsed().Nanoseconds()) / float64(b.N)
+		cpuNs := cpuPerOp(b, cpu)
 		b.ReportMetric(ns/scaleN, "ns/publisher")
 		if baseline.loadNs > 0 {
 			b.ReportMetric(ns/baseline.loadNs, "x-baseline")
+		}
+		if baseline.loadCPU > 0 && cpuNs > 0 {
+			b.ReportMetric(cpuNs/baseline.loadCPU, "x-baseline-cpu")
 		}
 		b.ReportMetric(perPublisher(func(p []Registered) any { s, _ := NewMemoryStore(p...); return s }), "B/publisher")
 	})
@@ -159,6 +182,7 @@ func BenchmarkScale(b *testing.B) {
 		pubs = nil // the old store keeps them
 		runtime.GC()
 		b.ReportAllocs()
+		cpu := cpuTime()
 		i := 0
 		for b.Loop() {
 			if n := s.match(sets[i%len(sets)]); n == 0 {
@@ -167,6 +191,7 @@ func BenchmarkScale(b *testing.B) {
 			i++
 		}
 		baseline.matchNs = float64(b.Elapsed().Nanoseconds()) / float64(b.N)
+		baseline.matchCPU = cpuPerOp(b, cpu)
 	})
 	var v *Verifier
 	verifier := func(b *testing.B) *Verifier {
@@ -193,6 +218,7 @@ func BenchmarkScale(b *testing.B) {
 		b.Run(tc.name, func(b *testing.B) {
 			v := verifier(b)
 			b.ReportAllocs()
+			cpu := cpuTime()
 			i := 0
 			for b.Loop() {
 				n := i % len(sets)
@@ -203,8 +229,12 @@ func BenchmarkScale(b *testing.B) {
 				}
 				i++
 			}
+			cpuNs := cpuPerOp(b, cpu)
 			if baseline.matchNs > 0 {
 				b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/baseline.matchNs, "x-baseline")
+			}
+			if baseline.matchCPU > 0 && cpuNs > 0 {
+				b.ReportMetric(cpuNs/baseline.matchCPU, "x-baseline-cpu")
 			}
 		})
 	}
@@ -212,6 +242,7 @@ func BenchmarkScale(b *testing.B) {
 	b.Run("match/other-package", func(b *testing.B) {
 		v := verifier(b)
 		b.ReportAllocs()
+		cpu := cpuTime()
 		i := 0
 		for b.Loop() {
 			var nm *NoMatchError
@@ -220,6 +251,7 @@ func BenchmarkScale(b *testing.B) {
 			}
 			i++
 		}
+		cpuPerOp(b, cpu)
 	})
 }
 
