@@ -165,7 +165,8 @@ func ecSignature(tb testing.TB, curve elliptic.Curve) []byte {
 
 // padKeys fills room with the dearest JSON found for a token payload: as
 // many short distinct keys as oidc.MaxClaimValues leaves room for, each
-// escaped so that it must be unquoted, then one string of escapes.
+// escaped so that it must be unquoted, then one string of escapes and
+// non-ASCII text.
 func padKeys(room int) any {
 	var b strings.Builder
 	b.WriteString(`{`)
@@ -174,7 +175,7 @@ func padKeys(room int) any {
 	}
 	b.WriteString(`"s":"`)
 	for b.Len() < room-16 {
-		b.WriteString(`\u0041`)
+		b.WriteString(`\u0041é`) // escapes between non-ASCII text: the dearest string found
 	}
 	b.WriteString(`"}`)
 	return json.RawMessage(b.String())

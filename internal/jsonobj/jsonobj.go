@@ -593,54 +593,70 @@ func (p *parser) str() (raw string, escaped bool, err error) {
 		return "", false, p.fail("expected a string")
 	}
 	start := p.i
-	p.i++
-	ascii := true
-	p.i = skipPlain(p.src, p.i)
-	for p.i < len(p.src) {
-		c := p.src[p.i]
+	i, high := skipPlain(p.src, p.i+1)
+	plain := 0 // plain bytes in a row: the SWAR scan pays off only in a run
+	for i < len(p.src) {
+		c := p.src[i]
 		switch {
 		case c == '"':
-			p.i++
+			p.i = i + 1
 			raw := p.src[start:p.i]
-			if !ascii && !utf8.ValidString(raw) {
+			if high && !utf8.ValidString(raw) {
 				return "", false, fmt.Errorf("%w: invalid UTF-8 in string", ErrSyntax)
 			}
 			return raw, escaped, nil
 		case c == '\\':
-			if p.i+1 >= len(p.src) {
-				return "", false, p.fail("unterminated escape")
-			}
-			switch p.src[p.i+1] {
-			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
-				p.i += 2
-			case 'u':
-				if p.i+6 > len(p.src) || !isHex4(p.src[p.i+2:p.i+6]) {
-					return "", false, p.fail("invalid \\u escape")
-				}
-				p.i += 6
-			default:
+			n := escapeLen(p.src[i:])
+			if n == 0 {
+				p.i = i
 				return "", false, p.fail("invalid escape")
 			}
-			escaped = true
-			p.i = skipPlain(p.src, p.i)
+			i += n
+			escaped, plain = true, 0
 		case c < 0x20:
+			p.i = i
 			return "", false, p.fail("control character in string")
 		default:
-			ascii = ascii && c < utf8.RuneSelf
-			p.i++
+			high = high || c >= utf8.RuneSelf
+			i++
+			if plain++; plain >= 8 {
+				var h bool
+				i, h = skipPlain(p.src, i)
+				high, plain = high || h, 0
+			}
 		}
 	}
+	p.i = i
 	return "", false, p.fail("unterminated string")
 }
 
+// escapeLen is the length of the valid escape s starts with ('\\' then one
+// of "\\/bfnrt, or u and four hex digits), or 0.
+func escapeLen(s string) int {
+	if len(s) < 2 {
+		return 0
+	}
+	switch s[1] {
+	case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+		return 2
+	case 'u':
+		if len(s) >= 6 && isHex4(s[2:6]) {
+			return 6
+		}
+	}
+	return 0
+}
+
 // skipPlain returns i moved past the whole groups of eight bytes of s that
-// are printable ASCII other than '"' and '\\', the bytes a string holds as
-// they are, so that str looks at bytes one at a time only from the first
-// group holding another (the closing quote, an escape, non-ASCII text).
-// Each group is tested at once, its bytes the lanes of a word (SWAR); each
-// test is exact about whether some lane qualifies.
-func skipPlain(s string, i int) int {
+// a string holds as they are (anything but '"', '\\' and control
+// characters), so that str looks at bytes one at a time only from the first
+// group holding another (the closing quote, an escape); high reports
+// whether a skipped byte is non-ASCII, for str to check UTF-8 once at the
+// end. Each group is tested at once, its bytes the lanes of a word (SWAR);
+// each test is exact about whether some lane qualifies.
+func skipPlain(s string, i int) (next int, high bool) {
 	const lo, hi = 0x0101010101010101, 0x8080808080808080
+	var seen uint64
 	for ; i+8 <= len(s); i += 8 {
 		g := s[i : i+8]
 		x := uint64(g[0]) | uint64(g[1])<<8 | uint64(g[2])<<16 | uint64(g[3])<<24 |
@@ -649,13 +665,13 @@ func skipPlain(s string, i int) int {
 		backslash := x ^ lo*'\\'       // a zero lane where x holds '\\'
 		special := (quote-lo)&^quote | // some lane of quote is zero
 			(backslash-lo)&^backslash | // some lane of backslash is zero
-			(x - lo*0x20) | // some lane is below 0x20 (its borrow sets the high bit)
-			x // some lane is 0x80 or above
+			(x-lo*0x20)&^x // some lane is below 0x20
 		if special&hi != 0 {
 			break
 		}
+		seen |= x
 	}
-	return i
+	return i, seen&hi != 0
 }
 
 func isHex4(s string) bool {
