@@ -163,18 +163,20 @@ func ecSignature(tb testing.TB, curve elliptic.Curve) []byte {
 	return sig
 }
 
-// padKeys fills room with an object of short distinct keys, the dearest
-// JSON per byte found for a token payload.
+// padKeys fills room with the dearest JSON found for a token payload: as
+// many short distinct keys as oidc.MaxClaimValues leaves room for, each
+// escaped so that it must be unquoted, then one string of escapes.
 func padKeys(room int) any {
 	var b strings.Builder
-	b.WriteString("{")
-	for i := 0; b.Len() < room-16; i++ {
-		if i > 0 {
-			b.WriteString(",")
-		}
-		fmt.Fprintf(&b, `"%x":0`, i)
+	b.WriteString(`{`)
+	for i := 0; i < oidc.MaxClaimValues-64 && b.Len() < room-64; i++ {
+		fmt.Fprintf(&b, `"\u0078%x":0,`, i)
 	}
-	b.WriteString("}")
+	b.WriteString(`"s":"`)
+	for b.Len() < room-16 {
+		b.WriteString(`\u0041`)
+	}
+	b.WriteString(`"}`)
 	return json.RawMessage(b.String())
 }
 

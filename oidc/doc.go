@@ -49,7 +49,7 @@
 //     asymmetric algorithm (RS, PS and ES with SHA-256, -384 or -512; never
 //     HMAC). [ErrAlgorithm].
 //  5. Claims set: one JSON object, no duplicate keys, valid UTF-8, no
-//     trailing data or deep nesting; iss, sub, jti (strings), aud (a string or an array of
+//     trailing data or deep nesting, at most [MaxClaimValues] values; iss, sub, jti (strings), aud (a string or an array of
 //     strings), exp, iat and nbf (numbers up to year 9999) of the right
 //     type. [ErrMalformed].
 //  6. Issuer: iss is exactly the URL or a declared alias of a configured

@@ -182,9 +182,17 @@ func decodePart(dst []byte, part, name string) (int, error) {
 	return n, nil
 }
 
+// MaxClaimValues bounds the JSON values a token's header or claims set may
+// hold in all, nested members and array elements included. Real tokens hold
+// fewer than 300 (a GitLab token with 199 groups, GitLab's cap); the bound keeps the cost
+// of parsing an unauthenticated token, which comes before its signature is
+// checked, close to that of a real one, whatever its size.
+const MaxClaimValues = 512
+
 func parseHeader(js string) (header, error) {
 	var h header
-	err := jsonobj.Each(js, func(key string, v jsonobj.Value) error {
+	err := jsonobj.EachMemberLimit(js, MaxClaimValues, func(m jsonobj.Member) error {
+		key, v := m.Key, m.Value
 		var err error
 		switch key {
 		case "alg":
@@ -223,7 +231,7 @@ func parseClaims(js string, t *Token, aud *[1]string) (hasExp, hasIat, hasNbf bo
 	if uint64(len(js)) > math.MaxUint32 {
 		return false, false, false, reject(ErrTooLarge, "", "", "the claims set does not fit 32-bit offsets")
 	}
-	err = jsonobj.EachMember(js, func(m jsonobj.Member) error {
+	err = jsonobj.EachMemberLimit(js, MaxClaimValues, func(m jsonobj.Member) error {
 		t.members = append(t.members, member{
 			key: uint32(m.KeyAt), keyEnd: uint32(m.KeyAt + len(m.RawKey)),
 			value: uint32(m.ValueAt), valueEnd: uint32(m.ValueAt + len(m.Value.Raw)),

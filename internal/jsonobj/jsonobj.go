@@ -10,6 +10,7 @@ package jsonobj
 import (
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"math"
 	"strconv"
 	"strings"
@@ -214,7 +215,15 @@ type Member struct {
 
 // EachMember is Each, telling also where each member lies in src.
 func EachMember(src string, fn func(Member) error) error {
-	p := parser{src: src}
+	return EachMemberLimit(src, 0, fn)
+}
+
+// EachMemberLimit is EachMember failing, with ErrSyntax, on a document of
+// more than maxValues values in all (members and elements at any depth, the
+// object itself included); 0 means no limit. It bounds the parsing cost of
+// an unauthenticated document by its count of values, not only its size.
+func EachMemberLimit(src string, maxValues int, fn func(Member) error) error {
+	p := parser{src: src, max: maxValues, n: 1} // n counts the object itself
 	p.space()
 	if err := p.object(0, fn); err != nil {
 		return err
@@ -243,6 +252,9 @@ func EachElem(src string, fn func(v Value) error) error {
 type parser struct {
 	src string
 	i   int
+	max int    // the most values the document may hold; 0: no limit
+	n   int    // values read so far
+	buf []byte // scratch for unescaping keys
 }
 
 func (p *parser) fail(what string) error {
@@ -282,13 +294,29 @@ func (p *parser) object(depth int, fn func(Member) error) error {
 			return err
 		}
 		key := rawKey[1 : len(rawKey)-1]
-		if escaped {
+		hint := (len(p.src) - p.i) / 5 // a member takes at least 5 bytes: "":0,
+		if p.max > 0 {
+			hint = min(hint, p.max-p.n)
+		}
+		switch {
+		case escaped && fn == nil:
+			// Only the duplicate check needs the key: unescape it into a
+			// reused buffer and keep its hash, with no string built.
+			if p.buf, err = appendUnquoted(p.buf[:0], key); err != nil {
+				return err
+			}
+			if !seen.addBytes(p.buf, hint) {
+				return fmt.Errorf("%w: duplicate key %s", ErrSyntax, quote.Value(string(p.buf)))
+			}
+		case escaped:
 			if key, err = unquote(rawKey); err != nil {
 				return err
 			}
-		}
-		if !seen.add(key) {
-			return fmt.Errorf("%w: duplicate key %s", ErrSyntax, quote.Value(key))
+			fallthrough
+		default:
+			if !seen.add(key, hint) {
+				return fmt.Errorf("%w: duplicate key %s", ErrSyntax, quote.Value(key))
+			}
 		}
 		p.space()
 		if p.i >= len(p.src) || p.src[p.i] != ':' {
@@ -330,17 +358,14 @@ type keySet struct {
 	small  [48]string
 	n      int
 	filter [2]uint64
-	large  map[string]struct{}
+	large  *bigKeySet
 }
 
-// add records key and reports whether it was new.
-func (s *keySet) add(key string) bool {
+// add records key and reports whether it was new; hint bounds how many
+// keys may follow, to size a large set once.
+func (s *keySet) add(key string, hint int) bool {
 	if s.large != nil {
-		if _, dup := s.large[key]; dup {
-			return false
-		}
-		s.large[key] = struct{}{}
-		return true
+		return s.large.add(key)
 	}
 	h := uint32(len(key)) * 0x9E3779B1 // mix the length and the first and last bytes
 	if key != "" {
@@ -360,12 +385,81 @@ func (s *keySet) add(key string) bool {
 		s.n++
 		return true
 	}
-	s.large = make(map[string]struct{}, 2*len(s.small))
-	for _, k := range s.small {
-		s.large[k] = struct{}{}
+	s.large = newBigKeySet(s.small[:], hint)
+	return s.large.add(key)
+}
+
+// addBytes is add for a key held in a buffer the caller reuses: the set
+// turns to hashes, so that the key need not be kept.
+func (s *keySet) addBytes(key []byte, hint int) bool {
+	if s.large == nil {
+		s.large = newBigKeySet(s.small[:s.n], hint)
 	}
-	s.large[key] = struct{}{}
-	return true
+	return s.large.addHash(maphash.Bytes(keySeed, key))
+}
+
+// bigKeySet is the key set of a large object: an open-addressing table of
+// the keys' 64-bit seeded hashes, cheaper per key than a map of strings (a
+// hostile token may be one object of thousands of short keys). Two keys
+// with one hash read as a duplicate: that fails closed, and with a random
+// seed per process no input is known to collide (about 1 in 10^13 for an
+// object of 2,000 keys).
+type bigKeySet struct {
+	slots []uint64 // hash with the low bit set, or 0 when free
+	n     int
+}
+
+var keySeed = maphash.MakeSeed()
+
+// newBigKeySet holds keys and has room for about hint more.
+func newBigKeySet(keys []string, hint int) *bigKeySet {
+	size := 64
+	for size < 2*(len(keys)+hint) && size < 1<<16 {
+		size *= 2
+	}
+	b := &bigKeySet{slots: make([]uint64, size)}
+	for _, k := range keys {
+		b.add(k)
+	}
+	return b
+}
+
+func (b *bigKeySet) add(key string) bool { return b.addHash(maphash.String(keySeed, key)) }
+
+// addHash records a key by its hash (maphash.String and maphash.Bytes agree
+// on equal text).
+func (b *bigKeySet) addHash(h uint64) bool {
+	h |= 1
+	mask := len(b.slots) - 1
+	for i := int(h>>1) & mask; ; i = (i + 1) & mask {
+		switch b.slots[i] {
+		case 0:
+			b.slots[i] = h
+			if b.n++; 2*b.n > len(b.slots) {
+				b.grow()
+			}
+			return true
+		case h:
+			return false
+		}
+	}
+}
+
+// grow doubles the table, rehashing only the stored hashes.
+func (b *bigKeySet) grow() {
+	old := b.slots
+	b.slots = make([]uint64, 2*len(old))
+	mask := len(b.slots) - 1
+	for _, h := range old {
+		if h == 0 {
+			continue
+		}
+		i := int(h>>1) & mask
+		for b.slots[i] != 0 {
+			i = (i + 1) & mask
+		}
+		b.slots[i] = h
+	}
 }
 
 func (p *parser) array(depth int, fn func(Value) error) error {
@@ -411,6 +505,12 @@ func (p *parser) array(depth int, fn func(Value) error) error {
 func (p *parser) value(depth int) (Value, error) {
 	if p.i >= len(p.src) {
 		return Value{}, p.fail("expected a value")
+	}
+	if p.max > 0 {
+		if p.n >= p.max {
+			return Value{}, p.fail(fmt.Sprintf("more than %d values", p.max))
+		}
+		p.n++
 	}
 	start := p.i
 	var kind Kind
@@ -578,55 +678,59 @@ func unquote(raw string) (string, error) {
 	if strings.IndexByte(body, '\\') < 0 {
 		return body, nil
 	}
-	var b strings.Builder
-	b.Grow(len(body))
+	b, err := appendUnquoted(make([]byte, 0, len(body)), body)
+	return string(b), err
+}
+
+// appendUnquoted appends the unescaped text of a string's body to b.
+func appendUnquoted(b []byte, body string) ([]byte, error) {
 	for i := 0; i < len(body); {
 		c := body[i]
 		if c != '\\' {
-			b.WriteByte(c)
+			b = append(b, c)
 			i++
 			continue
 		}
 		if i+1 >= len(body) {
-			return "", fmt.Errorf("%w: unterminated escape", ErrSyntax)
+			return b, fmt.Errorf("%w: unterminated escape", ErrSyntax)
 		}
 		e := body[i+1]
 		i += 2
 		switch e {
 		case '"', '\\', '/':
-			b.WriteByte(e)
+			b = append(b, e)
 		case 'b':
-			b.WriteByte('\b')
+			b = append(b, '\b')
 		case 'f':
-			b.WriteByte('\f')
+			b = append(b, '\f')
 		case 'n':
-			b.WriteByte('\n')
+			b = append(b, '\n')
 		case 'r':
-			b.WriteByte('\r')
+			b = append(b, '\r')
 		case 't':
-			b.WriteByte('\t')
+			b = append(b, '\t')
 		case 'u':
 			if i+4 > len(body) || !isHex4(body[i:i+4]) {
-				return "", fmt.Errorf("%w: invalid \\u escape", ErrSyntax)
+				return b, fmt.Errorf("%w: invalid \\u escape", ErrSyntax)
 			}
 			r := rune(hex4(body[i : i+4]))
 			i += 4
 			if utf16.IsSurrogate(r) {
 				if i+6 > len(body) || body[i] != '\\' || body[i+1] != 'u' || !isHex4(body[i+2:i+6]) {
-					return "", fmt.Errorf("%w: unpaired surrogate in string", ErrSyntax)
+					return b, fmt.Errorf("%w: unpaired surrogate in string", ErrSyntax)
 				}
 				r = utf16.DecodeRune(r, rune(hex4(body[i+2:i+6])))
 				if r == utf8.RuneError {
-					return "", fmt.Errorf("%w: invalid surrogate pair in string", ErrSyntax)
+					return b, fmt.Errorf("%w: invalid surrogate pair in string", ErrSyntax)
 				}
 				i += 6
 			}
-			b.WriteRune(r)
+			b = utf8.AppendRune(b, r)
 		default:
-			return "", fmt.Errorf("%w: invalid escape", ErrSyntax)
+			return b, fmt.Errorf("%w: invalid escape", ErrSyntax)
 		}
 	}
-	return b.String(), nil
+	return b, nil
 }
 
 func hex4(s string) uint16 {

@@ -382,3 +382,45 @@ func TestDuplicateKeysSmall(t *testing.T) {
 		t.Errorf("%d distinct keys: %v", len(keys)+1, err)
 	}
 }
+
+// EachMemberLimit counts every value at any depth, the object included.
+func TestEachMemberLimit(t *testing.T) {
+	t.Parallel()
+	src := `{"a":[1,2,{"b":null}],"c":"d"}` // 7 values
+	if err := jsonobj.EachMemberLimit(src, 7, nil); err != nil {
+		t.Errorf("7 values, limit 7: %v", err)
+	}
+	if err := jsonobj.EachMemberLimit(src, 6, nil); !errors.Is(err, jsonobj.ErrSyntax) || !strings.Contains(err.Error(), "more than 6 values") {
+		t.Errorf("7 values, limit 6: %v", err)
+	}
+	if err := jsonobj.EachMemberLimit(src, 0, nil); err != nil {
+		t.Errorf("no limit: %v", err)
+	}
+}
+
+// An escaped key in a nested object is checked by the hash of its text:
+// it collides with the same key spelt plainly, before and after the set
+// grows, and distinct escaped keys stay distinct.
+func TestNestedEscapedKeys(t *testing.T) {
+	t.Parallel()
+	for _, n := range []int{0, 10, 47, 48, 200, 3000} {
+		var b strings.Builder
+		for i := range n {
+			fmt.Fprintf(&b, `"k%d":0,`, i)
+		}
+		plain := b.String()
+		ok := `{"o":{` + plain + `"\u0061":1,"\u0062":2}}`
+		if err := jsonobj.Each(ok, nil); err != nil {
+			t.Errorf("%d keys, then two escaped: %v", n, err)
+		}
+		for _, dup := range []string{`{"o":{` + plain + `"a":1,"\u0061":2}}`, `{"o":{` + plain + `"\u0061":1,"a":2}}`,
+			`{"o":{"\u006b0":1,` + plain + `"z":0}}`} {
+			if n == 0 && strings.Contains(dup, `"z"`) {
+				continue
+			}
+			if err := jsonobj.Each(dup, nil); !errors.Is(err, jsonobj.ErrSyntax) || !strings.Contains(err.Error(), "duplicate key") {
+				t.Errorf("%d keys: %.40s…: %v, want a duplicate key", n, dup, err)
+			}
+		}
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"log"
 	"os"
 
+	"github.com/trustpub/trustpub/publisher"
 	"github.com/trustpub/trustpub/publisher/provenance"
 )
 
@@ -62,6 +63,56 @@ func ExampleVerifier_Verify() {
 	// trigger: push runner: github-hosted
 	// logged: 2023-04-18 17:45:12 +0000 UTC
 	// tampered tarball refused: true
+}
+
+// A registry holds an upload's provenance to the publisher whose token
+// authorised the upload (publisher.Result.Publishers): the bundle must
+// verify, be about the tarball, and be signed by that very workflow.
+func ExampleVerifier_VerifyFor() {
+	tr, err := provenance.LoadTrustedRoot("testdata/trusted-root-public-good.json")
+	if err != nil {
+		log.Fatal(err)
+	}
+	v, err := provenance.NewVerifier(tr, provenance.Options{})
+	if err != nil {
+		log.Fatal(err)
+	}
+	// The publisher the upload's token matched.
+	pub := publisher.Registered{ID: "sigstore-js", Packages: []string{"sigstore"}, Policy: &publisher.GitHub{
+		Owner: "sigstore", OwnerID: "71096353", Repository: "sigstore-js", Workflow: "release.yml",
+		Environment: "npm", RequireHostedRunner: true,
+	}}
+	data, err := os.ReadFile("testdata/npm-sigstore-1.3.0.provenance.sigstore.json")
+	if err != nil {
+		log.Fatal(err)
+	}
+	att, err := provenance.ParseBundle(data)
+	if err != nil {
+		log.Fatal(err)
+	}
+	sha512, _ := hex.DecodeString("76176ffa33808b54602c7c35de5c6e9a4deb96066dba6533f50ac234f4f1f4c6" +
+		"b3527515dc17c06fbe2860030f410eee69ea20079bd3a2c6f3dcf3b329b10751")
+	tarball := provenance.Artifact{Name: provenance.NPMSubject("sigstore", "1.3.0"), SHA512: sha512}
+
+	// A certificate cannot show the environment: refused unless accepted.
+	_, err = v.VerifyFor(att, tarball, pub, provenance.MatchOptions{})
+	fmt.Println("environment unchecked, refused:", errors.Is(err, provenance.ErrIdentity))
+	m, err := v.VerifyFor(att, tarball, pub, provenance.MatchOptions{AcceptUnchecked: []string{"environment"}})
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println("signed by publisher", m.Publisher.ID, "from", m.Result.Identity.BuildConfigURI)
+	fmt.Println("accepted unchecked:", m.Unchecked[0].Rule)
+
+	// Signed by another workflow than the publisher's.
+	other := &publisher.GitHub{Owner: "sigstore", OwnerID: "71096353", Repository: "sigstore-js", Workflow: "publish.yml"}
+	_, err = v.VerifyFor(att, tarball, publisher.Registered{ID: "other", Policy: other}, provenance.MatchOptions{})
+	fmt.Println(err)
+	// Output:
+	// environment unchecked, refused: true
+	// signed by publisher sigstore-js from https://github.com/sigstore/sigstore-js/.github/workflows/release.yml@refs/heads/main
+	// accepted unchecked: environment
+	// provenance: attestation not signed by the trusted publisher: publisher "other", certificate of issuer "https://token.actions.githubusercontent.com"; workflow: the publisher expects publish.yml, the certificate was issued to ".github/workflows/release.yml" (claim workflow_ref, from its Build Config URI)
 }
 
 // PyPI's PEP 740 attestations are read into the Sigstore bundle they stand

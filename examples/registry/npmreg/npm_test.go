@@ -20,6 +20,7 @@ import (
 	"github.com/trustpub/trustpub/providers"
 	"github.com/trustpub/trustpub/providers/providertest"
 	"github.com/trustpub/trustpub/publisher"
+	"github.com/trustpub/trustpub/publisher/exchange"
 )
 
 // What npm logs at --loglevel verbose when the exchange worked, and when
@@ -33,12 +34,12 @@ const (
 const staticToken = "static-user-token"
 
 // npmWorld is the real npm CLI, a GitHub Actions runner of the test issuer,
-// and npmreg behind the scaffold exchange, all over HTTPS trusted through
-// the issuer's CA certificate.
+// and npmreg behind trustpub's npm exchange (publisher/exchange), all over
+// HTTPS trusted through the issuer's CA certificate.
 type npmWorld struct {
 	cli      *npmtest.CLI
 	reg      *npmreg.Registry
-	exchange *scaffoldExchange
+	exchange *uploadTokens
 	runner   *providertest.Runner
 	opts     npmtest.Options
 
@@ -46,7 +47,7 @@ type npmWorld struct {
 	puts []string // how each authorized PUT was authenticated: "oidc" or "static"
 }
 
-// release is the workflow registered as the trusted publisher.
+// release is the workflow registered as hello's trusted publisher.
 func release() *claims.GitHub {
 	return providertest.GitHubWorkflow("octo-org/hello", "9919", "release.yml", "refs/tags/v1.0.0")
 }
@@ -55,13 +56,14 @@ func newNPMWorld(t *testing.T) *npmWorld {
 	t.Helper()
 	cli := npmtest.Install(t)
 	gh := providertest.New(t, oidctest.Options{})
-	policy := func() *publisher.GitHub {
-		return &publisher.GitHub{IssuerURL: gh.URL(), Owner: "octo-org", OwnerID: "9919", Repository: "hello", Workflow: "release.yml"}
+	policy := func(file string) *publisher.GitHub {
+		return &publisher.GitHub{IssuerURL: gh.URL(), Owner: "octo-org", OwnerID: "9919", Repository: "hello", Workflow: file}
 	}
-	// Scaffolding: the publisher's ID names the one package it may publish.
+	// octo-org/hello's release.yml publishes hello and @octo/hello; its
+	// other.yml publishes other.
 	store, err := publisher.NewMemoryStore(
-		publisher.Registered{ID: "hello", Policy: policy()},
-		publisher.Registered{ID: "@octo/hello", Policy: policy()},
+		publisher.Registered{ID: "hello-release", Policy: policy("release.yml"), Packages: []string{"hello", "@octo/hello"}},
+		publisher.Registered{ID: "other-release", Policy: policy("other.yml"), Packages: []string{"other"}},
 	)
 	if err != nil {
 		t.Fatal(err)
@@ -73,13 +75,17 @@ func newNPMWorld(t *testing.T) *npmWorld {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { v.Close() })
-	w := &npmWorld{cli: cli, exchange: &scaffoldExchange{v: v, tokens: map[string]string{}}}
+	w := &npmWorld{cli: cli, exchange: &uploadTokens{tokens: map[string][]string{}}}
+	npmExchange, err := exchange.NewNPM(exchange.Config{Verifier: v, Mint: w.exchange.mint})
+	if err != nil {
+		t.Fatal(err)
+	}
 	w.reg, err = npmreg.New(npmreg.Config{Authorize: w.authorize})
 	if err != nil {
 		t.Fatal(err)
 	}
 	mux := http.NewServeMux()
-	mux.Handle(exchangePrefix, w.exchange)
+	mux.Handle(exchange.NPMPattern, w.exchange.record(npmExchange))
 	mux.Handle("/", w.reg)
 	srv := gh.NewTLSServer(mux)
 	t.Cleanup(srv.Close)
@@ -161,7 +167,7 @@ func TestNPMTrustedPublishing(t *testing.T) {
 			t.Errorf("%s: not stored", name)
 		}
 	}
-	want := []string{exchangePrefix + "hello", exchangePrefix + "@octo%2fhello"}
+	want := []string{exchange.NPMPattern + "hello", exchange.NPMPattern + "@octo%2fhello"}
 	if diff := cmp.Diff(want, w.exchange.asked()); diff != "" {
 		t.Errorf("exchange requests (-want +got):\n%s", diff)
 	}
@@ -183,9 +189,10 @@ func TestNPMTrustedPublishingRefused(t *testing.T) {
 		claims  *claims.GitHub
 		message string
 	}{
-		{"unregistered workflow", "hello",
-			providertest.GitHubWorkflow("octo-org/hello", "9919", "ci.yml", "refs/heads/main"), "scaffold: publisher: no trusted publisher"},
-		{"publisher of another package", "other", release(), "scaffold: no trusted publisher of other matches the token"},
+		{"unregistered workflow", "hello", providertest.GitHubWorkflow("octo-org/hello", "9919", "ci.yml", "refs/heads/main"),
+			`No trusted publisher of "hello" accepts this token of "octo-org/hello" on https://127.0.0.1:`},
+		{"publisher of another package", "other", release(),
+			`No trusted publisher of "other" accepts this token of "octo-org/hello" on https://127.0.0.1:`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -202,6 +209,32 @@ func TestNPMTrustedPublishingRefused(t *testing.T) {
 	}
 	if got := w.authorized(); len(got) != 0 {
 		t.Errorf("PUTs authorized: %v", got)
+	}
+}
+
+// A token refused for a package its publisher may not publish is not
+// spent: npm, asking again with a token of the same identity (jti), then
+// publishes the package the publisher may.
+func TestNPMRefusedTokenNotSpent(t *testing.T) {
+	w := newNPMWorld(t)
+	w.runner.SetClaims(release(), oidctest.JWTID("one-run-one-token"))
+	res := w.cli.Publish(t, npmtest.WritePackage(t, "other", "1.0.0"), w.opts)
+	want := oidcFailed + `No trusted publisher of "other" accepts this token of "octo-org/hello"`
+	if res.ExitCode == 0 || !strings.Contains(res.Stderr, want) ||
+		!strings.Contains(res.Stderr, `workflow: the publisher expects other.yml, the token was issued to ".github/workflows/release.yml" (claim workflow_ref)`) {
+		t.Fatalf("want a refusal for other:\n%s", res)
+	}
+	if strings.Contains(res.Stderr, "hello-release") || strings.Contains(res.Stderr, "@octo/hello") {
+		t.Errorf("the refusal names another package's publisher:\n%s", res)
+	}
+	res = w.cli.Publish(t, npmtest.WritePackage(t, "hello", "1.0.0"), w.opts)
+	if res.ExitCode != 0 || !strings.Contains(res.Stderr, oidcUsed) || !w.published("hello", "1.0.0") {
+		t.Fatalf("the same token was spent:\n%s", res)
+	}
+	// Now it is: a third publish with the same identity is refused.
+	res = w.cli.Publish(t, npmtest.WritePackage(t, "hello", "1.0.1"), w.opts)
+	if res.ExitCode == 0 || !strings.Contains(res.Stderr, oidcFailed+"The token has already been used; request a new one.") {
+		t.Errorf("want the reused token refused:\n%s", res)
 	}
 }
 

@@ -10,7 +10,8 @@
 //
 // A scoped name travels escaped (/@scope%2fname) or not (/@scope/name).
 // Paths under /-/ (npm's registry-wide endpoints, such as the trusted
-// publishing token exchange) are not served here: mount them beside it.
+// publishing token exchange, publisher/exchange.NPM) are not served here:
+// mount them beside it.
 // The tarball URL a client writes in its manifest is ignored: packuments
 // point at this registry (Config.URL).
 package npmreg
