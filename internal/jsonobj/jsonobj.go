@@ -14,6 +14,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode/utf16"
 	"unicode/utf8"
 
@@ -281,6 +282,7 @@ func (p *parser) object(depth int, fn func(Member) error) error {
 	}
 	p.i++
 	var seen keySet
+	defer seen.release()
 	p.space()
 	if p.i < len(p.src) && p.src[p.i] == '}' {
 		p.i++
@@ -417,11 +419,29 @@ func newBigKeySet(keys []string, hint int) *bigKeySet {
 	for size < 2*(len(keys)+hint) && size < 1<<16 {
 		size *= 2
 	}
-	b := &bigKeySet{slots: make([]uint64, size)}
+	b := &bigKeySet{}
+	if p, ok := slotPool.Get().(*[]uint64); ok && cap(*p) >= size {
+		b.slots = (*p)[:size]
+		clear(b.slots)
+	} else {
+		b.slots = make([]uint64, size)
+	}
 	for _, k := range keys {
 		b.add(k)
 	}
 	return b
+}
+
+// slotPool keeps the tables of large objects between documents: a hostile
+// token is one such object, and its table would otherwise be garbage.
+var slotPool sync.Pool
+
+// release returns the table of a large set to slotPool.
+func (s *keySet) release() {
+	if s.large != nil && len(s.large.slots) <= 1<<13 {
+		slots := s.large.slots
+		slotPool.Put(&slots)
+	}
 }
 
 func (b *bigKeySet) add(key string) bool { return b.addHash(maphash.String(keySeed, key)) }
