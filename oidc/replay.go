@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"sync"
 	"time"
+
+	"github.com/trustpub/trustpub/internal/quote"
 )
 
 var (
@@ -84,7 +86,7 @@ func (m *MemoryReplayStore) Claim(ctx context.Context, id string, until time.Tim
 	}
 	now := m.now()
 	if !until.After(now) {
-		return fmt.Errorf("oidc: %w: expiry %s of %s is not in the future", ErrReplayStore, until.UTC().Format(time.RFC3339), quoteID(id))
+		return fmt.Errorf("oidc: %w: expiry %s of %s is not in the future", ErrReplayStore, until.UTC().Format(time.RFC3339), quote.Value(id))
 	}
 	key := replayKey(sha256.Sum256([]byte(id)))
 	exp := ceilUnix(until)
@@ -92,7 +94,7 @@ func (m *MemoryReplayStore) Claim(ctx context.Context, id string, until time.Tim
 	defer m.mu.Unlock()
 	m.evict(now.Unix())
 	if old, ok := m.entries[key]; ok {
-		return fmt.Errorf("oidc: %w: %s (recorded until %s)", ErrReplayed, quoteID(id), time.Unix(old, 0).UTC().Format(time.RFC3339))
+		return fmt.Errorf("oidc: %w: %s (recorded until %s)", ErrReplayed, quote.Value(id), time.Unix(old, 0).UTC().Format(time.RFC3339))
 	}
 	if len(m.entries) >= m.max {
 		return fmt.Errorf("oidc: %w: %d unexpired tokens recorded, the limit (MaxEntries); refusing rather than forgetting one", ErrReplayStore, m.max)
@@ -170,14 +172,4 @@ func (m *MemoryReplayStore) down(i int) {
 		h[i], h[c] = h[c], h[i]
 		i = c
 	}
-}
-
-// quoteID quotes an id for an error message, cut short: a jti is chosen by
-// the issuer and may be long or hold control characters.
-func quoteID(id string) string {
-	const max = 120
-	if len(id) > max {
-		return fmt.Sprintf("%q…", id[:max])
-	}
-	return fmt.Sprintf("%q", id)
 }
