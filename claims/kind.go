@@ -17,4 +17,13 @@ const (
 	KindGoogle Kind = "google"
 	// KindActiveState is the ActiveState Platform; claims *ActiveState.
 	KindActiveState Kind = "activestate"
+	// KindCircleCI is CircleCI, one issuer per organization; claims
+	// *CircleCI.
+	KindCircleCI Kind = "circleci"
+	// KindSemaphore is Semaphore, one issuer per organization; claims
+	// *Semaphore.
+	KindSemaphore Kind = "semaphore"
+	// KindBuildkite is Buildkite, one issuer for every organization;
+	// claims *Buildkite.
+	KindBuildkite Kind = "buildkite"
 )
