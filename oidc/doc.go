@@ -36,7 +36,7 @@
 //
 // [Verifier.Verify] applies its checks in this order and stops at the first
 // that fails. The cheap ones come first: nothing is fetched for a token that
-// fails checks 1 to 13.
+// fails checks 1 to 15.
 //
 //  1. Size: the token is at most Config.MaxTokenSize bytes (default 16 KiB),
 //     checked before any decoding. [ErrTooLarge].
@@ -53,7 +53,9 @@
 //     strings), exp, iat and nbf (numbers up to year 9999) of the right
 //     type. [ErrMalformed].
 //  6. Issuer: iss is exactly the URL or a declared alias of a configured
-//     [Issuer]: no case folding, no trailing slash. [ErrIssuer].
+//     [Issuer], or the URL of a member of a configured [Family] (its prefix,
+//     a name of [MemberName]'s form that the family's Name accepts, its
+//     suffix): no case folding, no trailing slash. [ErrIssuer].
 //  7. Algorithm for the issuer: alg is in Issuer.Algorithms (default RS256
 //     only). [ErrAlgorithm].
 //  8. Audience: aud is exactly Config.Audience, as a string or an array
@@ -68,12 +70,15 @@
 //     [ErrIssuedInFuture].
 //  13. Lifetime: exp - iat is between 0 and Config.MaxLifetime (default 6 h).
 //     [ErrLifetime].
-//  14. Keys: the signature part decodes ([ErrMalformed]) and Config.Keys
-//     (usually a [KeyCache]) has the issuer's key set, fetched or cached and
-//     not too stale. [ErrKeysUnavailable].
-//  15. Key: the set holds a key with the token's kid, of a type that fits alg
+//  14. Signature form: the signature part decodes. [ErrMalformed].
+//  15. Admission, for a member of a family: the family's Admit admits it
+//     (some registered publisher names it). [ErrIssuer]; an Admit that
+//     fails is [ErrKeysUnavailable], wrapping its error.
+//  16. Keys: Config.Keys (usually a [KeyCache]) has the issuer's key set,
+//     fetched or cached and not too stale. [ErrKeysUnavailable].
+//  17. Key: the set holds a key with the token's kid, of a type that fits alg
 //     and, if the key names an alg, that alg. [ErrUnknownKey].
-//  16. Signature: it verifies with one of those keys. [ErrSignature].
+//  18. Signature: it verifies with one of those keys. [ErrSignature].
 //
 // Package publisher continues where this list ends: the provider's claims,
 // the registered publishers, and last the replay store, so that a refused
@@ -91,7 +96,13 @@
 //     are refused.
 //   - Confused trust domains. Each [Issuer] is its own trust domain: a kid is
 //     looked up only in the key set of the token's own issuer, so a key of
-//     one trusted issuer never verifies a token claiming another.
+//     one trusted issuer never verifies a token claiming another. So is
+//     each member of a [Family]: one CircleCI organization's keys never
+//     verify a token naming another organization's issuer.
+//   - Made-up tenants. A family trusts an open-ended set of issuers, and
+//     anyone can name a member that does not exist. Keys are fetched only
+//     for members the family's Admit admits, asked after every cheap check:
+//     a stream of tokens naming made-up organizations fetches nothing.
 //   - Replays. A token's identity, [Token.ReplayID], is its issuer and jti,
 //     or the SHA-256 of its signed part when the issuer sends no jti (the
 //     signature is left out: ECDSA signatures are malleable). A

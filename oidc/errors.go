@@ -18,7 +18,8 @@ var (
 	ErrUnsafeHeader = errors.New("unsafe token header")
 	// ErrAlgorithm: the signing algorithm is not allowed for the issuer.
 	ErrAlgorithm = errors.New("signing algorithm not allowed")
-	// ErrIssuer: the issuer is not one the verifier trusts.
+	// ErrIssuer: the issuer is not one the verifier trusts, or is a member
+	// of a trusted family that its Admit does not admit.
 	ErrIssuer = errors.New("untrusted issuer")
 	// ErrAudience: the token is not for this registry.
 	ErrAudience = errors.New("wrong audience")
@@ -37,7 +38,8 @@ var (
 	// ErrSignature: the signature does not verify with the issuer's key.
 	ErrSignature = errors.New("invalid signature")
 	// ErrKeysUnavailable: the issuer's keys could not be fetched and no
-	// usable cached copy remains.
+	// usable cached copy remains, or a family could not tell whether it
+	// admits the issuer (the error then wraps Admit's too).
 	ErrKeysUnavailable = errors.New("signing keys unavailable")
 )
 

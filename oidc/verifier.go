@@ -27,8 +27,11 @@ type Issuer struct {
 
 // Config configures a Verifier.
 type Config struct {
-	// Issuers are the trusted issuers. Required.
+	// Issuers are the trusted issuers. Issuers or Families is required.
 	Issuers []Issuer
+	// Families are trusted issuer families: open-ended sets of issuers,
+	// one per tenant, each member its own trust domain (see Family).
+	Families []Family
 	// Audience is the registry's audience: aud must be exactly this, as a
 	// string or an array holding only it. Required.
 	Audience string
@@ -82,8 +85,9 @@ const (
 
 // Verifier checks tokens. It is safe for concurrent use.
 type Verifier struct {
-	cfg     Config
-	issuers map[string]*Issuer // by every accepted iss value
+	cfg      Config
+	issuers  map[string]*Issuer // by every accepted iss value
+	families families
 }
 
 // NewVerifier validates the configuration.
@@ -94,8 +98,8 @@ func NewVerifier(cfg Config) (*Verifier, error) {
 	if nilness.Is(cfg.Keys) {
 		return nil, errors.New("oidc: Config.Keys is required")
 	}
-	if len(cfg.Issuers) == 0 {
-		return nil, errors.New("oidc: Config.Issuers is empty")
+	if len(cfg.Issuers) == 0 && len(cfg.Families) == 0 {
+		return nil, errors.New("oidc: Config.Issuers and Config.Families are empty")
 	}
 	if err := cfg.bounds(); err != nil {
 		return nil, err
@@ -134,6 +138,11 @@ func NewVerifier(cfg Config) (*Verifier, error) {
 			v.issuers[name] = &iss
 		}
 	}
+	fs, err := newFamilies(cfg.Families, v.issuers)
+	if err != nil {
+		return nil, err
+	}
+	v.families = fs
 	return v, nil
 }
 
@@ -156,13 +165,15 @@ func (v *Verifier) WithAudience(aud string) (*Verifier, error) {
 	return &w, nil
 }
 
-// Issuer returns the configured issuer that the iss value names.
+// Issuer returns the configured issuer that the iss value names: a fixed
+// issuer, or a member of a configured family (whether or not its Admit
+// would admit it).
 func (v *Verifier) Issuer(iss string) (Issuer, bool) {
-	i, ok := v.issuers[iss]
-	if !ok {
-		return Issuer{}, false
+	if i, ok := v.issuers[iss]; ok {
+		return *i, true
 	}
-	return *i, true
+	m, _, ok := v.families.member(iss)
+	return m, ok
 }
 
 // Verify checks a compact JWS and returns the verified token. Cheap checks
@@ -199,8 +210,11 @@ func (v *Verifier) Verify(ctx context.Context, raw string) (*Token, error) {
 	if err != nil {
 		return nil, err
 	}
-	iss, ok := v.issuers[t.Issuer]
-	if !ok {
+	var iss Issuer
+	var fam *family // the family of a member, which must admit it
+	if fixed, ok := v.issuers[t.Issuer]; ok {
+		iss = *fixed
+	} else if iss, fam, ok = v.families.member(t.Issuer); !ok {
 		return nil, reject(ErrIssuer, "iss", t.Issuer, "not a configured issuer")
 	}
 	if !slices.Contains(iss.Algorithms, hdr.alg) {
@@ -225,7 +239,12 @@ func (v *Verifier) Verify(ctx context.Context, raw string) (*Token, error) {
 		return nil, err
 	}
 	sig := buf[:n:n]
-	keys, err := v.cfg.Keys.Keys(ctx, *iss, hdr.kid)
+	if fam != nil {
+		if err := fam.admit(ctx, t.Issuer); err != nil {
+			return nil, err
+		}
+	}
+	keys, err := v.cfg.Keys.Keys(ctx, iss, hdr.kid)
 	if err != nil {
 		if _, ok := err.(*Error); !ok {
 			err = &Error{Err: ErrKeysUnavailable, Field: "kid", Value: hdr.kid, Reason: err.Error()}

@@ -4,7 +4,9 @@
 //
 // A Provider value stands for one issuer, one trust domain: GitHub Actions on
 // github.com and a GitHub Enterprise Server are two providers, and a policy
-// registered for one never matches a token of the other.
+// registered for one never matches a token of the other. A Family provider
+// (CircleCI, Semaphore) stands for an open-ended set of issuers, one per
+// organization, each its own trust domain in the same way.
 package providers
 
 import (

@@ -86,7 +86,8 @@ func (e *UnservedError) Unwrap() error { return ErrUnserved }
 
 // CheckIssuers reports, as an *UnservedError, the publishers that no
 // provider of provs serves: one of the publisher's kind (Policy.Provider)
-// whose issuer URL is exactly the policy's Issuer. Such a publisher is
+// whose issuer URL is exactly the policy's Issuer, or whose family has the
+// policy's Issuer as a member. Such a publisher is
 // valid but can never match, since Verify looks publishers up by the
 // token's issuer and kind.
 //
@@ -96,22 +97,13 @@ func (e *UnservedError) Unwrap() error { return ErrUnserved }
 // each publisher before it saves it. A publisher without a policy is an
 // ErrPolicy error.
 func CheckIssuers(provs []providers.Provider, pubs ...Registered) error {
-	type domain struct {
-		kind   claims.Kind
-		issuer string
-	}
-	served := make(map[domain]bool, len(provs))
-	for _, p := range provs {
-		if !nilness.Is(p) {
-			served[domain{p.Kind(), p.Issuer().URL}] = true
-		}
-	}
+	serves := servedBy(provs)
 	var unserved []Registered
 	for _, r := range pubs {
 		if nilness.Is(r.Policy) {
 			return fmt.Errorf("%w: publisher %q has no policy", ErrPolicy, r.ID)
 		}
-		if !served[domain{r.Policy.Provider(), r.Policy.Issuer()}] {
+		if !serves(r.Policy.Provider(), r.Policy.Issuer()) {
 			unserved = append(unserved, r)
 		}
 	}
@@ -119,4 +111,36 @@ func CheckIssuers(provs []providers.Provider, pubs ...Registered) error {
 		return &UnservedError{Publishers: unserved}
 	}
 	return nil
+}
+
+// servedBy reports whether a provider of provs serves an issuer for
+// policies of a kind.
+func servedBy(provs []providers.Provider) func(kind claims.Kind, issuer string) bool {
+	type domain struct {
+		kind   claims.Kind
+		issuer string
+	}
+	served := make(map[domain]bool, len(provs))
+	var fams []providers.Family
+	for _, p := range provs {
+		switch f, ok := p.(providers.Family); {
+		case nilness.Is(p):
+		case ok:
+			fams = append(fams, f)
+		default:
+			served[domain{p.Kind(), p.Issuer().URL}] = true
+		}
+	}
+	return func(kind claims.Kind, issuer string) bool {
+		if served[domain{kind, issuer}] {
+			return true
+		}
+		for _, f := range fams {
+			fam := f.Family()
+			if _, ok := fam.Member(issuer); ok && f.Kind() == kind {
+				return true
+			}
+		}
+		return false
+	}
 }

@@ -240,7 +240,7 @@ func BenchmarkScale(b *testing.B) {
 					n := sp.first + i%sp.n
 					// The accepted is Verify's: its Result, allocated with
 					// room for the publisher.
-					if got, err := v.match(ctx, providers.GitHubActions, sets[n], names[n], tc.scoped, new(accepted)); err != nil || len(got) != 1 {
+					if got, err := v.match(ctx, providers.GitHubActions, providers.GitHubIssuer, sets[n], names[n], tc.scoped, new(accepted)); err != nil || len(got) != 1 {
 						b.Fatalf("match = %d publishers, %v", len(got), err)
 					}
 					i++
@@ -263,7 +263,7 @@ func BenchmarkScale(b *testing.B) {
 		i := 0
 		for b.Loop() {
 			var nm *NoMatchError
-			if _, err := v.match(ctx, providers.GitHubActions, sets[i%len(sets)], "left-pad", true, new(accepted)); !errors.As(err, &nm) || len(nm.Rejected) != 0 {
+			if _, err := v.match(ctx, providers.GitHubActions, providers.GitHubIssuer, sets[i%len(sets)], "left-pad", true, new(accepted)); !errors.As(err, &nm) || len(nm.Rejected) != 0 {
 				b.Fatalf("match = %v", err)
 			}
 			i++

@@ -8,8 +8,6 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/trustpub/trustpub/internal/nilness"
-
 	"github.com/trustpub/trustpub/claims"
 	"github.com/trustpub/trustpub/providers"
 )
@@ -39,6 +37,8 @@ type MemoryStore struct {
 	free  []uint32 // indices of removed rows, for reuse
 	byKey table    // hash of (issuer, lookup key) -> rows
 	byID  table    // hash of id -> rows
+	// issuers counts the publishers of each issuer, for HasIssuer.
+	issuers map[string]int
 }
 
 // row is one registered publisher: either packed (a GitHub policy without
@@ -142,6 +142,14 @@ func (m *MemoryStore) add(r Registered) error {
 	}
 	m.byKey.insert(keyHash, i, m.rowKeyHash)
 	m.byID.insert(idHash, i, m.rowIDHash)
+	if iss := w.issuer(); m.issuers[iss] > 0 {
+		m.issuers[iss]++
+	} else {
+		if m.issuers == nil {
+			m.issuers = make(map[string]int)
+		}
+		m.issuers[strings.Clone(iss)] = 1 // not a window on the row's string
+	}
 	return nil
 }
 
@@ -213,6 +221,11 @@ func (m *MemoryStore) Remove(id string) bool {
 	}
 	m.byKey.remove(m.rows[i].keyHash(m.seed), i, m.rowKeyHash)
 	m.byID.remove(idHash, i, m.rowIDHash)
+	if iss := m.rows[i].issuer(); m.issuers[iss] > 1 {
+		m.issuers[iss]--
+	} else {
+		delete(m.issuers, iss)
+	}
 	m.rows[i] = row{}
 	m.free = append(m.free, i)
 	return true
@@ -260,6 +273,14 @@ func (m *MemoryStore) lookup(issuer, key string, buf *built) []Registered {
 	return out
 }
 
+// HasIssuer implements IssuerIndex: whether some registered publisher's
+// policy names the issuer. It never fails.
+func (m *MemoryStore) HasIssuer(_ context.Context, issuer string) (bool, error) {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	return m.issuers[issuer] > 0, nil
+}
+
 // Publishers returns a copy of every registered publisher, ordered by ID:
 // for listing them, or for CheckIssuers.
 func (m *MemoryStore) Publishers() []Registered {
@@ -279,16 +300,7 @@ func (m *MemoryStore) Publishers() []Registered {
 // provider of provs serves: New's CheckIssuers, without building every
 // publisher of a large store.
 func (m *MemoryStore) unserved(provs []providers.Provider) []Registered {
-	type domain struct {
-		kind   claims.Kind
-		issuer string
-	}
-	served := make(map[domain]bool, len(provs))
-	for _, p := range provs {
-		if !nilness.Is(p) {
-			served[domain{p.Kind(), p.Issuer().URL}] = true
-		}
-	}
+	serves := servedBy(provs)
 	m.mu.RLock()
 	defer m.mu.RUnlock()
 	var out []Registered
@@ -301,7 +313,7 @@ func (m *MemoryStore) unserved(provs []providers.Provider) []Registered {
 		if w.other != nil {
 			kind = w.other.Policy.Provider()
 		}
-		if !served[domain{kind, w.issuer()}] {
+		if !serves(kind, w.issuer()) {
 			out = append(out, w.build(nil)[0])
 		}
 	}

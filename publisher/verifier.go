@@ -27,6 +27,14 @@ type Config struct {
 	Providers []providers.Provider
 	// Publishers finds registered publishers. Required.
 	Publishers Store
+	// FamilyMembers are issuer URLs of members of the Providers' issuer
+	// families (a CircleCI or Semaphore organization's) whose keys may be
+	// fetched even when no registered publisher names them. A member
+	// otherwise is admitted only when Publishers, as an IssuerIndex (a
+	// MemoryStore is one), says some publisher names it; see "Issuer
+	// families" in the package documentation. Each must be a member of a
+	// configured family.
+	FamilyMembers []string
 	// Replay makes tokens one-time. Default: an in-memory store, which
 	// protects one process only; replicas share a Redis store.
 	Replay oidc.ReplayStore
@@ -64,6 +72,9 @@ type Result struct {
 type Verifier struct {
 	tokens   *oidc.Verifier
 	byIssuer map[string]providers.Provider
+	families []providers.Family
+	members  map[string]bool // Config.FamilyMembers
+	index    IssuerIndex     // the store's, when it is one
 	store    Store
 	replay   oidc.ReplayStore
 	margin   time.Duration
@@ -103,12 +114,23 @@ func New(cfg Config) (*Verifier, error) {
 	v := &Verifier{byIssuer: make(map[string]providers.Provider), store: cfg.Publishers,
 		replay: cfg.Replay, margin: margin}
 	var issuers []oidc.Issuer
+	var fams []oidc.Family
 	for _, p := range cfg.Providers {
+		if f, ok := p.(providers.Family); ok {
+			fam := f.Family()
+			fam.Admit = v.admit
+			fams = append(fams, fam)
+			v.families = append(v.families, f)
+			continue
+		}
 		iss := p.Issuer()
 		issuers = append(issuers, iss)
 		for _, name := range append([]string{iss.URL}, iss.Aliases...) {
 			v.byIssuer[name] = p
 		}
+	}
+	if err := v.admission(cfg); err != nil {
+		return nil, err
 	}
 	// A typed nil here is a failed constructor's result, not "use the
 	// default": quietly falling back would weaken the deployment.
@@ -136,7 +158,7 @@ func New(cfg Config) (*Verifier, error) {
 		v.replay = oidc.NewMemoryReplayStore(oidc.MemoryReplayConfig{Now: cfg.Now})
 	}
 	tv, err := oidc.NewVerifier(oidc.Config{
-		Issuers: issuers, Audience: cfg.Audience, AllowMultipleAudiences: cfg.AllowMultipleAudiences,
+		Issuers: issuers, Families: fams, Audience: cfg.Audience, AllowMultipleAudiences: cfg.AllowMultipleAudiences,
 		Keys: keys, Leeway: cfg.Leeway, MaxLifetime: cfg.MaxLifetime, MaxTokenSize: cfg.MaxTokenSize, Now: cfg.Now,
 	})
 	if err != nil {
@@ -226,8 +248,8 @@ func (v *Verifier) verify(ctx context.Context, raw, pkg string, scoped bool) (*R
 	if err != nil {
 		return nil, err
 	}
-	prov, ok := v.byIssuer[tok.Issuer]
-	if !ok { // oidc verified the issuer; this cannot happen, but fail closed
+	prov, issuer := v.provider(tok.Issuer)
+	if prov == nil { // oidc verified the issuer; this cannot happen, but fail closed
 		return nil, &oidc.Error{Err: oidc.ErrIssuer, Field: "iss", Value: tok.Issuer, Reason: "no provider is configured for it"}
 	}
 	set, err := prov.Decode(tok)
@@ -245,7 +267,7 @@ func (v *Verifier) verify(ctx context.Context, raw, pkg string, scoped bool) (*R
 		return nil, fmt.Errorf("publisher: %w: %w", ErrClaims, err)
 	}
 	acc := &accepted{Result: Result{Token: tok, Provider: prov, Claims: set}}
-	pubs, err := v.match(ctx, prov, set, pkg, scoped, acc)
+	pubs, err := v.match(ctx, prov, issuer, set, pkg, scoped, acc)
 	if err != nil {
 		return nil, err
 	}
@@ -271,12 +293,28 @@ type accepted struct {
 	buf  built
 }
 
+// provider returns the provider of a verified token's issuer, and the
+// issuer URL its publishers name: a fixed issuer's URL (an alias's
+// canonical one) or the family member's own.
+func (v *Verifier) provider(iss string) (providers.Provider, string) {
+	if p, ok := v.byIssuer[iss]; ok {
+		return p, p.Issuer().URL
+	}
+	for _, f := range v.families {
+		fam := f.Family()
+		if _, ok := fam.Member(iss); ok {
+			return f, iss
+		}
+	}
+	return nil, ""
+}
+
 // match looks the claims' workload up and returns the publishers they
 // satisfy, most specific first, in acc's room when they fit, or says why
 // none: ErrStore or a *NoMatchError, built only then. When scoped, only
 // pkg's publishers are candidates.
-func (v *Verifier) match(ctx context.Context, prov providers.Provider, set claims.Set, pkg string, scoped bool, acc *accepted) ([]Registered, error) {
-	issuer, key := prov.Issuer().URL, set.LookupKey()
+func (v *Verifier) match(ctx context.Context, prov providers.Provider, issuer string, set claims.Set, pkg string, scoped bool, acc *accepted) ([]Registered, error) {
+	key := set.LookupKey()
 	var cands []Registered
 	m, indexed := v.store.(*MemoryStore)
 	if indexed {

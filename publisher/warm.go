@@ -4,10 +4,13 @@ import (
 	"context"
 	"errors"
 	"sync"
+
+	"github.com/trustpub/trustpub/oidc"
 )
 
 // Warm fetches the keys of every configured issuer now, so that the first
-// tokens do not wait for them. The verifier works whether or not it
+// tokens do not wait for them: of every fixed issuer, and of the family
+// members in Config.FamilyMembers or named by a MemoryStore's publishers. The verifier works whether or not it
 // succeeds (keys are otherwise fetched on first use): the returned error,
 // which joins one error per issuer that failed (oidc.ErrKeysUnavailable, or
 // ctx's error), is for a caller that wants to stop its start-up. With
@@ -37,6 +40,41 @@ func (v *Verifier) Warm(ctx context.Context) error {
 			}
 		})
 	}
+	for _, iss := range v.warmMembers() {
+		wg.Go(func() {
+			if err := v.cache.Prefetch(ctx, iss); err != nil {
+				mu.Lock()
+				errs = append(errs, err)
+				mu.Unlock()
+			}
+		})
+	}
 	wg.Wait()
 	return errors.Join(errs...)
+}
+
+// warmMembers lists the family members Warm fetches the keys of.
+func (v *Verifier) warmMembers() []oidc.Issuer {
+	var list []string
+	for iss := range v.members {
+		list = append(list, iss)
+	}
+	if m, ok := v.store.(*MemoryStore); ok && len(v.families) > 0 {
+		m.mu.RLock()
+		for iss := range m.issuers {
+			if !v.members[iss] {
+				list = append(list, iss)
+			}
+		}
+		m.mu.RUnlock()
+	}
+	var out []oidc.Issuer
+	for _, iss := range list {
+		if p, _ := v.provider(iss); p != nil && v.byIssuer[iss] == nil {
+			if m, ok := v.tokens.Issuer(iss); ok {
+				out = append(out, m)
+			}
+		}
+	}
+	return out
 }

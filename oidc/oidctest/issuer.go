@@ -38,9 +38,14 @@ type Options struct {
 // DefaultAudience is the audience minted tokens carry unless told otherwise.
 const DefaultAudience = "trustpub-test"
 
-// Issuer is a local OIDC issuer on an httptest TLS server.
+// Issuer is a local OIDC issuer on an httptest TLS server. One server can
+// serve several issuers under different paths (AddIssuer), each with its
+// own keys and state: the members of an issuer family.
 type Issuer struct {
 	srv      *httptest.Server
+	host     *host  // routes the server's requests to its issuers
+	base     string // the issuer's path on the server, "" or "/…"
+	root     bool   // started the server (NewIssuer), not added to it
 	url      string
 	bits     int
 	now      func() time.Time
@@ -75,13 +80,96 @@ func NewIssuer(opts Options) (*Issuer, error) {
 	if opts.Audience == "" {
 		opts.Audience = DefaultAudience
 	}
-	i := &Issuer{bits: opts.KeyBits, now: opts.Now, audience: opts.Audience, requests: make(map[string]int)}
+	i := &Issuer{root: true, bits: opts.KeyBits, now: opts.Now, audience: opts.Audience, requests: make(map[string]int)}
 	if _, err := i.Rotate(); err != nil {
 		return nil, err
 	}
-	i.srv = httptest.NewTLSServer(http.HandlerFunc(i.serve))
-	i.url = i.srv.URL + strings.TrimSuffix(opts.Path, "/")
+	i.base = strings.TrimSuffix(opts.Path, "/")
+	i.host = &host{issuers: map[string]*Issuer{i.base: i}}
+	i.srv = httptest.NewTLSServer(i.host)
+	i.url = i.srv.URL + i.base
 	return i, nil
+}
+
+// AddIssuer starts serving another issuer on i's server, at path (e.g.
+// "/org/<id>"), with its own signing key, outages and counters, and i's key
+// size, clock and audience: a member of an issuer family beside i. Closing
+// the new issuer stops serving it; closing i stops the server.
+func (i *Issuer) AddIssuer(path string) (*Issuer, error) {
+	path = strings.TrimSuffix(path, "/")
+	if !strings.HasPrefix(path, "/") || strings.ContainsAny(path, "?#") || strings.Contains(path, "/.well-known") {
+		return nil, fmt.Errorf("oidctest: issuer path %q: want /segment[/segment…]", path)
+	}
+	m := &Issuer{srv: i.srv, host: i.host, base: path, url: i.srv.URL + path, bits: i.bits, now: i.now,
+		audience: i.audience, requests: make(map[string]int)}
+	if _, err := m.Rotate(); err != nil {
+		return nil, err
+	}
+	if err := i.host.add(m); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// IssuerAt returns the issuer served at path on i's server, added by
+// AddIssuer on first use: the one issuer of a family member, however many
+// tokens are minted for it.
+func (i *Issuer) IssuerAt(path string) (*Issuer, error) {
+	path = strings.TrimSuffix(path, "/")
+	i.host.mu.Lock()
+	m := i.host.issuers[path]
+	i.host.mu.Unlock()
+	if m != nil {
+		return m, nil
+	}
+	m, err := i.AddIssuer(path)
+	if err != nil { // added meanwhile by another goroutine?
+		i.host.mu.Lock()
+		defer i.host.mu.Unlock()
+		if m := i.host.issuers[path]; m != nil {
+			return m, nil
+		}
+	}
+	return m, err
+}
+
+// host routes a server's requests to the issuer whose path they are under.
+type host struct {
+	mu      sync.Mutex
+	issuers map[string]*Issuer // by base path
+}
+
+func (h *host) add(i *Issuer) error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if _, dup := h.issuers[i.base]; dup {
+		return fmt.Errorf("oidctest: an issuer is already served at %q", i.base)
+	}
+	h.issuers[i.base] = i
+	return nil
+}
+
+func (h *host) remove(i *Issuer) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.issuers[i.base] == i {
+		delete(h.issuers, i.base)
+	}
+}
+
+func (h *host) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	base, ok := strings.CutSuffix(r.URL.Path, "/.well-known/openid-configuration")
+	if !ok {
+		base, _ = strings.CutSuffix(r.URL.Path, "/.well-known/jwks")
+	}
+	h.mu.Lock()
+	i := h.issuers[base]
+	h.mu.Unlock()
+	if i == nil {
+		http.NotFound(w, r)
+		return
+	}
+	i.serve(w, r)
 }
 
 // New starts an issuer for a test and stops it when the test ends.
@@ -95,8 +183,15 @@ func New(tb testing.TB, opts Options) *Issuer {
 	return i
 }
 
-// Close stops the server.
-func (i *Issuer) Close() { i.srv.Close() }
+// Close stops the server; for an issuer of AddIssuer, it stops serving
+// that issuer only.
+func (i *Issuer) Close() {
+	if i.root {
+		i.srv.Close()
+		return
+	}
+	i.host.remove(i)
+}
 
 // URL is the issuer: the iss of its tokens.
 func (i *Issuer) URL() string { return i.url }

@@ -221,3 +221,55 @@ func TestIssuerServes(t *testing.T) {
 		t.Errorf("a delayed request answered %d", resp.StatusCode)
 	}
 }
+
+func TestAddIssuer(t *testing.T) {
+	t.Parallel()
+	root := oidctest.New(t, oidctest.Options{})
+	a, err := root.IssuerAt("/org/a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again, err := root.IssuerAt("/org/a/"); err != nil || again != a {
+		t.Errorf("IssuerAt again = %p, %v; want the same issuer %p", again, err, a)
+	}
+	if _, err := root.AddIssuer("/org/a"); err == nil {
+		t.Error("AddIssuer twice at one path succeeded")
+	}
+	for _, bad := range []string{"org", "/org?x=1", "/x/.well-known/jwks"} {
+		if _, err := root.AddIssuer(bad); err == nil {
+			t.Errorf("AddIssuer(%q) succeeded", bad)
+		}
+	}
+	if a.URL() != root.URL()+"/org/a" || a.Signer().ID == root.Signer().ID {
+		t.Errorf("member %s with key %s: want its own URL and key", a.URL(), a.Signer().ID)
+	}
+	get := func(url string) (int, string) {
+		resp, err := root.Client().Get(url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	if code, body := get(a.JWKSURL()); code != 200 || !strings.Contains(body, a.Signer().ID) || strings.Contains(body, root.Signer().ID) {
+		t.Errorf("member's key set: %d %s", code, body)
+	}
+	if code, body := get(a.URL() + "/.well-known/openid-configuration"); code != 200 || !strings.Contains(body, `"issuer":"`+a.URL()+`"`) {
+		t.Errorf("member's discovery: %d %s", code, body)
+	}
+	a.Fail(503)
+	if code, _ := get(a.JWKSURL()); code != 503 {
+		t.Errorf("failing member answered %d", code)
+	}
+	if code, _ := get(root.JWKSURL()); code != 200 {
+		t.Errorf("root answered %d while a member fails", code)
+	}
+	if a.JWKSRequests() != 2 || root.JWKSRequests() != 1 {
+		t.Errorf("requests: member %d, root %d; want 2 and 1", a.JWKSRequests(), root.JWKSRequests())
+	}
+	a.Close()
+	if code, _ := get(a.JWKSURL()); code != 404 {
+		t.Errorf("closed member answered %d", code)
+	}
+}
