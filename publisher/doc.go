@@ -25,6 +25,33 @@
 // name>", without a port). [Verifier.WithAudience] derives a verifier for
 // another one that shares the key cache, replay store and publisher store.
 //
+// # Issuer families
+//
+// CircleCI and Semaphore give each organization its own issuer
+// (https://oidc.circleci.com/org/<organization id>,
+// https://<organization>.semaphoreci.com): a [providers.Family] trusts the
+// whole family, and each member is its own trust domain. A policy of such a
+// provider names its organization, its Issuer is that organization's, and
+// the lookup offers a token only the publishers of its own member, so a
+// token of organization A never matches a publisher of organization B.
+//
+// Anyone can make up an organization and send a token naming its issuer.
+// The verifier fetches keys only for the members it admits, and asks after
+// every cheap check of the token and before any key is looked for (check
+// 15 of package oidc's list): a member named in Config.FamilyMembers, or one
+// that some registered publisher names. The second comes from the store
+// itself, as an [IssuerIndex] (a [MemoryStore] is one; a registry's
+// database answers with an indexed EXISTS on its publishers' issuer column):
+// the store is the one place that knows which organizations are trusted, a
+// publisher registered a moment ago is admitted at once without
+// reconfiguring the verifier, and a made-up organization costs one index
+// lookup and no network. A member that is not admitted is [oidc.ErrIssuer];
+// a store that cannot answer is an outage ([oidc.ErrKeysUnavailable]
+// wrapping [ErrStore]). [New] refuses a configuration that trusts a family
+// but could admit no member. The key cache's own bounds (MaxIssuers, the
+// idle timeout, every rule of a fetch) apply to each member as to any
+// issuer.
+//
 // # Check order
 //
 // [Verifier.Verify] first runs [oidc.Verifier.Verify], whose package
@@ -65,7 +92,10 @@
 //   - Confused trust domains. A policy belongs to exactly one issuer
 //     (Policy.Issuer) and one provider kind. A GitHub Enterprise Server or
 //     GHE.com token never matches a github.com publisher, even with the same
-//     claims and the same keys.
+//     claims and the same keys; nor does one CircleCI or Semaphore
+//     organization's token match another's publisher (see Issuer families).
+//   - Made-up organizations. Tokens naming family members no publisher
+//     names make the verifier fetch nothing.
 //   - Resurrected names. Accounts, repositories and groups can be deleted and
 //     their names registered again by someone else, so policies pin stable
 //     ids: GitHub's repository_owner_id (required) and repository_id,
