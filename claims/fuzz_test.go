@@ -38,6 +38,12 @@ func FuzzDecodeActiveState(f *testing.F) {
 		`{"sub":"org:a:project:b","organization":"a","project":"b","actor_id":"u","builder":"pypi-publisher","\u0061ctor":"\ud83d\ude00"}`)
 }
 
+func FuzzDecodeBuildkite(f *testing.F) {
+	fuzzDecode(f, "buildkite-tag-release.json", "buildkite", func(s string) (claims.Set, error) { return claims.DecodeBuildkite(s) },
+		`{"sub":"organization:a:pipeline:b:ref:refs/heads/m:commit:c:step:","organization_slug":"a","pipeline_slug":"b","build_number":1e2,`+
+			`"build_tag":null,"step_key":null,"job_id":"0184990a-477b-4fa8-9968-496074483cee","agent_id":"0184990A-4782-42B5-AFC1-16715B10B8FF","agent_tag:os":["x"]}`)
+}
+
 func fuzzDecode(f *testing.F, fixture, provider string, decode func(string) (claims.Set, error), seeds ...string) {
 	b, err := os.ReadFile("../providers/providertest/testdata/" + fixture)
 	if err != nil {

@@ -23,6 +23,9 @@ import (
 //   - GitLab: the issuer, which is the instance's URL.
 //   - ActiveState: https://platform.activestate.com for its issuer; an
 //     issuer of another form serves the pages itself.
+//   - Buildkite: https://buildkite.com for its issuer
+//     (https://agent.buildkite.com); an issuer of another form serves the
+//     pages itself.
 //   - Google: none; Google's tokens name no web page.
 //
 // Claims of a type without such a method give the provider's kind, the
@@ -73,6 +76,11 @@ func webURL(kind claims.Kind, issuer string) string {
 	case claims.KindActiveState:
 		if u.Path == "/api/v1/oauth/oidc" {
 			return "https://" + u.Host
+		}
+		return self
+	case claims.KindBuildkite:
+		if issuer == BuildkiteIssuer {
+			return "https://buildkite.com"
 		}
 		return self
 	}

@@ -43,6 +43,14 @@ var (
 		RepositoryURL: "https://platform.activestate.com/ActiveState-Labs/pyproject-example",
 		Actor:         "jdoe", ActorID: "7f3c9a1e-2b4d-4e8f-9a61-0c5d2e7b8f14",
 	}
+	buildkiteWorkload = claims.Workload{
+		Provider: claims.KindBuildkite, Issuer: providers.BuildkiteIssuer,
+		Repository: "acme-inc/super-duper-app", RepositoryID: "0192d1a4-6c3e-7f25-9b8a-3e1f0c2d4b6a",
+		RepositoryURL: "https://buildkite.com/acme-inc/super-duper-app",
+		Ref:           "refs/tags/v1.0.0", Commit: "9f3182061f1e2cca4702c368cbc039b7dc9d4485",
+		RunURL:  "https://buildkite.com/acme-inc/super-duper-app/builds/42#0184990a-477b-4fa8-9968-496074483cee",
+		Trigger: "webhook", Runner: "buildkite-hosted",
+	}
 )
 
 func must(p providers.Provider, err error) providers.Provider {
@@ -106,6 +114,13 @@ func TestWorkload(t *testing.T) {
 			with(activestateWorkload, func(w *claims.Workload) {
 				w.Issuer = "https://127.0.0.1:8443"
 				w.RepositoryURL = "https://127.0.0.1:8443/ActiveState-Labs/pyproject-example"
+			})},
+		{"buildkite", providers.Buildkite, providertest.BuildkiteClaims(), buildkiteWorkload},
+		{"buildkite on a test issuer", providers.NewBuildkite(oidc.Issuer{URL: "https://127.0.0.1:8443/buildkite"}), providertest.BuildkiteClaims(),
+			with(buildkiteWorkload, func(w *claims.Workload) {
+				w.Issuer = "https://127.0.0.1:8443/buildkite"
+				w.RepositoryURL = "https://127.0.0.1:8443/buildkite/acme-inc/super-duper-app"
+				w.RunURL = "https://127.0.0.1:8443/buildkite/acme-inc/super-duper-app/builds/42#0184990a-477b-4fa8-9968-496074483cee"
 			})},
 		{"no claims", providers.GitHubActions, nil, claims.Workload{Provider: claims.KindGitHub, Issuer: providers.GitHubIssuer}},
 		{"typed nil claims", providers.GitHubActions, (*claims.GitHub)(nil), claims.Workload{Provider: claims.KindGitHub, Issuer: providers.GitHubIssuer}},

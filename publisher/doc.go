@@ -140,5 +140,6 @@
 //   - "event": a GitHub trigger that is always refused (claim event_name);
 //   - "email_verified": a Google account whose email is not verified;
 //   - "subject": ActiveState's sub, which must name the policy's
-//     organization and project.
+//     organization and project; Buildkite's, which must start with the
+//     policy's organization and pipeline slugs.
 package publisher

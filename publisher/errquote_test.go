@@ -113,6 +113,32 @@ var hostileCases = []hostileCase{
 		c.Subject = v
 		return iss.MintActiveState(c)
 	}, want: publisher.ErrNoPublisher},
+	{name: "buildkite sub", prov: (*providertest.Issuer).Buildkite, pubs: func(iss *providertest.Issuer) []publisher.Registered {
+		return []publisher.Registered{{ID: "super-duper", Policy: &publisher.Buildkite{IssuerURL: iss.URL(),
+			OrganizationSlug: "acme-inc", PipelineSlug: "super-duper-app"}}}
+	}, mint: func(iss *providertest.Issuer, v string) (string, error) {
+		c := providertest.BuildkiteClaims()
+		c.Subject = v
+		return iss.MintBuildkite(c)
+	}, want: publisher.ErrNoPublisher},
+	{name: "buildkite build_branch, in a pinned rule", prov: (*providertest.Issuer).Buildkite, pubs: func(iss *providertest.Issuer) []publisher.Registered {
+		return []publisher.Registered{{ID: "super-duper", Policy: &publisher.Buildkite{IssuerURL: iss.URL(),
+			OrganizationSlug: "acme-inc", PipelineSlug: "super-duper-app", Branch: "main"}}}
+	}, mint: func(iss *providertest.Issuer, v string) (string, error) {
+		c := providertest.BuildkiteClaims()
+		c.BuildBranch = v
+		return iss.MintBuildkite(c)
+	}, want: publisher.ErrNoPublisher},
+	// claims.Error of a Buildkite token: a slug that could shift sub, a
+	// number that is no build number.
+	{name: "buildkite organization_slug", prov: (*providertest.Issuer).Buildkite, mint: func(iss *providertest.Issuer, v string) (string, error) {
+		c := providertest.BuildkiteClaims()
+		c.OrganizationSlug = v
+		return iss.MintBuildkite(c)
+	}, want: publisher.ErrClaims},
+	{name: "buildkite build_number", numeric: true, prov: (*providertest.Issuer).Buildkite, mint: func(iss *providertest.Issuer, v string) (string, error) {
+		return iss.MintBuildkite(nil, oidctest.Claim("build_number", json.RawMessage(v)))
+	}, want: publisher.ErrClaims},
 	// NoMatchError: the lookup key, when nothing is registered for it.
 	{name: "google email", prov: (*providertest.Issuer).Google, mint: func(iss *providertest.Issuer, v string) (string, error) {
 		c := providertest.GoogleClaims()

@@ -169,6 +169,12 @@ func checkSeeds(tb testing.TB) []checkSeed {
 			providertest.ActiveStateClaims().ActorID + `","builder":"pypi-publisher"}`, js(providertest.ActiveStateClaims())},
 		{"activestate", `{"organization":"o","project":"p","actor_id":"00000000-0000-0000-0000-00000000000a","builder":"b"}`,
 			`{"sub":"org:o:project:p:x","organization":"o","project":"p","actor_id":"00000000-0000-0000-0000-00000000000a","builder":"b"}`},
+		{"buildkite", `{"organization_slug":"acme-inc","pipeline_slug":"super-duper-app","branch":"main","tag":"v1.0.0","step_key":"publish",` +
+			`"organization_id":"f892efa9-103e-4d28-97a1-3b8616a0994d","pipeline_id":"0192d1a4-6c3e-7f25-9b8a-3e1f0c2d4b6a"}`,
+			js(providertest.BuildkiteClaims())},
+		{"buildkite", `{"organization_slug":"o","pipeline_slug":"p"}`,
+			`{"sub":"organization:o:pipeline:p:","organization_slug":"o","pipeline_slug":"p","build_number":1,` +
+				`"job_id":"00000000-0000-0000-0000-00000000000a","agent_id":"00000000-0000-0000-0000-00000000000b"}`},
 	}
 }
 
@@ -180,6 +186,7 @@ func TestCheckSeedsMatch(t *testing.T) {
 		"gitlab":      func(s string) (claims.Set, error) { return claims.DecodeGitLab(s) },
 		"google":      func(s string) (claims.Set, error) { return claims.DecodeGoogle(s) },
 		"activestate": func(s string) (claims.Set, error) { return claims.DecodeActiveState(s) },
+		"buildkite":   func(s string) (claims.Set, error) { return claims.DecodeBuildkite(s) },
 	}
 	for _, s := range checkSeeds(t) {
 		var r publisher.Registered
@@ -210,6 +217,10 @@ func FuzzCheckGoogle(f *testing.F) {
 
 func FuzzCheckActiveState(f *testing.F) {
 	fuzzCheck(f, "activestate", func(s string) (claims.Set, error) { return claims.DecodeActiveState(s) }, activestateModel)
+}
+
+func FuzzCheckBuildkite(f *testing.F) {
+	fuzzCheck(f, "buildkite", func(s string) (claims.Set, error) { return claims.DecodeBuildkite(s) }, buildkiteModel)
 }
 
 // A mutation changes one pinned claim of a matching set: Check must then
@@ -429,4 +440,46 @@ func activestateModel(t *testing.T, pol publisher.Policy, set claims.Set) []muta
 		mut("actor_id", func(m *claims.ActiveState) { m.ActorID += "0" }),
 		mut("builder", func(m *claims.ActiveState) { m.Builder += "x" }),
 	}
+}
+
+func buildkiteModel(t *testing.T, pol publisher.Policy, set claims.Set) []mutation {
+	p, c := pol.(*publisher.Buildkite), set.(*claims.Buildkite)
+	sub := "organization:" + p.OrganizationSlug + ":pipeline:" + p.PipelineSlug + ":"
+	switch {
+	case !strings.HasPrefix(c.Subject, sub) || c.OrganizationSlug != p.OrganizationSlug || c.PipelineSlug != p.PipelineSlug,
+		p.Branch != "" && c.BuildBranch != p.Branch, p.Tag != "" && c.BuildTag != p.Tag, p.StepKey != "" && c.StepKey != p.StepKey,
+		p.OrganizationID != "" && c.OrganizationID != p.OrganizationID, p.PipelineID != "" && c.PipelineID != p.PipelineID:
+		t.Fatalf("matched %+v for %+v", c, p)
+	}
+	mut := func(rule string, edit func(*claims.Buildkite)) mutation {
+		m := *c
+		edit(&m)
+		return mutation{rule, &m}
+	}
+	out := []mutation{
+		mut("subject", func(m *claims.Buildkite) { m.Subject = "x" + m.Subject }),
+		mut("subject", func(m *claims.Buildkite) { m.Subject = sub[:len(sub)-1] + "x:" }),
+		mut("organization_slug", func(m *claims.Buildkite) { m.OrganizationSlug += "x" }),
+		mut("pipeline_slug", func(m *claims.Buildkite) { m.PipelineSlug += "x" }),
+	}
+	if up := strings.ToUpper(c.OrganizationSlug); up != c.OrganizationSlug {
+		out = append(out, mut("organization_slug", func(m *claims.Buildkite) { m.OrganizationSlug = up }))
+	}
+	if p.Branch != "" {
+		out = append(out, mut("branch", func(m *claims.Buildkite) { m.BuildBranch += "x" }))
+	}
+	if p.Tag != "" {
+		out = append(out, mut("tag", func(m *claims.Buildkite) { m.BuildTag = "" }))
+	}
+	if p.StepKey != "" {
+		out = append(out, mut("step_key", func(m *claims.Buildkite) { m.StepKey = "" }))
+	}
+	if p.OrganizationID != "" {
+		out = append(out, mut("organization_id", func(m *claims.Buildkite) { m.OrganizationID = "" }),
+			mut("organization_id", func(m *claims.Buildkite) { m.OrganizationID = strings.ToUpper(m.OrganizationID) }))
+	}
+	if p.PipelineID != "" {
+		out = append(out, mut("pipeline_id", func(m *claims.Buildkite) { m.PipelineID += "0" }))
+	}
+	return out
 }

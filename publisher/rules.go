@@ -41,7 +41,8 @@ type ClaimRule struct {
 	// field that sets the rule ("workflow"), or, for a rule no field
 	// configures, one of the fixed names "event" (GitHub's refused
 	// triggers), "email_verified" (Google) and "subject" (ActiveState's sub,
-	// built from organization and project). The "issuer" rule of iss is
+	// built from organization and project; Buildkite's, whose prefix is
+	// built from organization_slug and pipeline_slug). The "issuer" rule of iss is
 	// applied by the lookup, which offers a token only the policies of its
 	// own issuer, so no Mismatch reports it; nor does any list hold
 	// "provider", the Mismatch.Rule of a token of another provider kind.

@@ -268,6 +268,7 @@ func TestRuleNames(t *testing.T) {
 		{"gitlab", gl, nil, &claims.GitLab{}, &claims.GitHub{}},
 		{"google", goog, []string{"email_verified"}, &claims.Google{}, &claims.GitHub{}},
 		{"activestate", asPolicy(), []string{"subject"}, &claims.ActiveState{}, &claims.GitHub{}},
+		{"buildkite", bkFull(), []string{"subject"}, &claims.Buildkite{}, &claims.GitHub{}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()

@@ -239,3 +239,34 @@ func GitHubEnvironment(s string) bool {
 	}
 	return true
 }
+
+// UUID reports whether s is a UUID in its 8-4-4-4-12 hexadecimal form, in
+// either case. The version and variant bits are not checked: providers
+// issue version 4 and version 7 ids alike.
+func UUID(s string) bool {
+	if len(s) != 36 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch i {
+		case 8, 13, 18, 23:
+			if c != '-' {
+				return false
+			}
+		default:
+			if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F') {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// BuildkiteSlug reports whether s can be a Buildkite organization's or
+// pipeline's slug: 1 to 255 ASCII letters, digits and "-_.", not "." or
+// "..". Buildkite writes lower-case letters, digits and "-"; the wider set
+// only refuses what could shift the parts of a token's sub
+// (organization:<org>:pipeline:<pipeline>:…) or of a lookup key
+// (<org>/<pipeline>).
+func BuildkiteSlug(s string) bool { return Name(s, 255) }
