@@ -38,6 +38,13 @@ func FuzzDecodeActiveState(f *testing.F) {
 		`{"sub":"org:a:project:b","organization":"a","project":"b","actor_id":"u","builder":"pypi-publisher","\u0061ctor":"\ud83d\ude00"}`)
 }
 
+func FuzzDecodeCircleCI(f *testing.F) {
+	const id = "00000000-0000-4000-8000-000000000000"
+	fuzzDecode(f, "circleci-github-tag.json", "circleci", func(s string) (claims.Set, error) { return claims.DecodeCircleCI(s) },
+		`{"oidc.circleci.com/org-id":"`+id+`","oidc.circleci.com/project-id":"`+id+`","oidc.circleci.com/pipeline-definition-id":"`+id+
+			`","oidc.circleci.com/ssh-rerun":true,"oidc.circleci.com/context-ids":[],"oidc.circleci.com/vcs-ref":null,"oidc.circleci.com/x":[1]}`)
+}
+
 func fuzzDecode(f *testing.F, fixture, provider string, decode func(string) (claims.Set, error), seeds ...string) {
 	b, err := os.ReadFile("../providers/providertest/testdata/" + fixture)
 	if err != nil {

@@ -239,3 +239,27 @@ func GitHubEnvironment(s string) bool {
 	}
 	return true
 }
+
+// UUID reports whether s is a UUID in the canonical 8-4-4-4-12 form with
+// lower-case hexadecimal digits, as CircleCI writes its ids. Upper case is
+// refused: an id is compared exactly and can be part of an issuer URL, so
+// two spellings must never name one organization.
+func UUID(s string) bool {
+	if len(s) != 36 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch i {
+		case 8, 13, 18, 23:
+			if c != '-' {
+				return false
+			}
+		default:
+			if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {
+				return false
+			}
+		}
+	}
+	return true
+}
