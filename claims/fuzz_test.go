@@ -44,6 +44,13 @@ func FuzzDecodeBuildkite(f *testing.F) {
 			`"build_tag":null,"step_key":null,"job_id":"0184990a-477b-4fa8-9968-496074483cee","agent_id":"0184990A-4782-42B5-AFC1-16715B10B8FF","agent_tag:os":["x"]}`)
 }
 
+func FuzzDecodeCircleCI(f *testing.F) {
+	const id = "00000000-0000-4000-8000-000000000000"
+	fuzzDecode(f, "circleci-github-tag.json", "circleci", func(s string) (claims.Set, error) { return claims.DecodeCircleCI(s) },
+		`{"oidc.circleci.com/org-id":"`+id+`","oidc.circleci.com/project-id":"`+id+`","oidc.circleci.com/pipeline-definition-id":"`+id+
+			`","oidc.circleci.com/ssh-rerun":true,"oidc.circleci.com/context-ids":[],"oidc.circleci.com/vcs-ref":null,"oidc.circleci.com/x":[1]}`)
+}
+
 func fuzzDecode(f *testing.F, fixture, provider string, decode func(string) (claims.Set, error), seeds ...string) {
 	b, err := os.ReadFile("../providers/providertest/testdata/" + fixture)
 	if err != nil {

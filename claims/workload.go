@@ -178,6 +178,25 @@ func (c *ActiveState) Workload(web string) Workload {
 	return w
 }
 
+// Workload describes the job. Repository is vcs-origin (host/owner/repo,
+// so its page is https://<vcs-origin>), RepositoryID the project's id, Ref
+// vcs-ref, Commit vcs-sha, ActorID the user id in sub. web is CircleCI's
+// web app (https://app.circleci.com), where a workflow's page is
+// <web>/workflow/<workflow id>; an empty web, or a workflow id that is not
+// a UUID, leaves RunURL empty. Issuer is
+// the provider's to fill (providers.Provider.Workload does).
+func (c *CircleCI) Workload(web string) Workload {
+	w := Workload{Provider: KindCircleCI, Repository: c.VCSOrigin, RepositoryID: c.ProjectID,
+		Ref: c.VCSRef, Commit: c.VCSSHA, ActorID: c.userID()}
+	if host, path, ok := strings.Cut(c.VCSOrigin, "/"); ok && ident.HostPort(host) && path != "" {
+		w.RepositoryURL = joinURL("https://"+host, path)
+	}
+	if web != "" && ident.UUID(c.WorkflowID) {
+		w.RunURL = joinURL(web, "workflow", c.WorkflowID)
+	}
+	return w
+}
+
 // cutAt removes "@<ref>" or "@<sha>" from the end of p, or else everything
 // from its first "@".
 func cutAt(p, ref, sha string) string {

@@ -150,6 +150,8 @@ func checkSeeds(tb testing.TB) []checkSeed {
 	gh.RefProtected = "true"
 	gl := providertest.GitLabProject("gitlab.com", "group/sub/project", "ci/release.yml", "refs/tags/v1.0.0")
 	gl.RefProtected = "true"
+	cci := providertest.CircleCIClaims()
+	const uuid = "00000000-0000-4000-8000-00000000000a"
 	return []checkSeed{
 		{"github", `{"owner":"Octo-Org","owner_id":"9919","repository":"hello","workflow":"release.yml","environment":"production",` +
 			`"reusable_workflow":"octo-org/hello/.github/workflows/_publish.yml","refs":["refs/tags/v*"],"repository_id":"860122172",` +
@@ -175,6 +177,13 @@ func checkSeeds(tb testing.TB) []checkSeed {
 		{"buildkite", `{"organization_slug":"o","pipeline_slug":"p"}`,
 			`{"sub":"organization:o:pipeline:p:","organization_slug":"o","pipeline_slug":"p","build_number":1,` +
 				`"job_id":"00000000-0000-0000-0000-00000000000a","agent_id":"00000000-0000-0000-0000-00000000000b"}`},
+		{"circleci", `{"organization_id":"` + cci.OrganizationID + `","project_id":"` + cci.ProjectID + `","pipeline_definition_id":"` +
+			cci.PipelineDefinitionID + `","vcs_origin":"github.com/octo-org/hello-world","context_ids":["` + cci.ContextIDs[0] +
+			`"],"refs":["refs/tags/v*"]}`, js(cci)},
+		{"circleci", `{"organization_id":"` + uuid + `","project_id":"` + uuid + `","pipeline_definition_id":"` + uuid +
+			`","vcs_origin":"h/o/r","allow_ssh_rerun":true}`,
+			`{"oidc.circleci.com/org-id":"` + uuid + `","oidc.circleci.com/project-id":"` + uuid + `","oidc.circleci.com/pipeline-definition-id":"` +
+				uuid + `","oidc.circleci.com/vcs-origin":"h/o/r","oidc.circleci.com/ssh-rerun":true}`},
 	}
 }
 
@@ -187,6 +196,7 @@ func TestCheckSeedsMatch(t *testing.T) {
 		"google":      func(s string) (claims.Set, error) { return claims.DecodeGoogle(s) },
 		"activestate": func(s string) (claims.Set, error) { return claims.DecodeActiveState(s) },
 		"buildkite":   func(s string) (claims.Set, error) { return claims.DecodeBuildkite(s) },
+		"circleci":    func(s string) (claims.Set, error) { return claims.DecodeCircleCI(s) },
 	}
 	for _, s := range checkSeeds(t) {
 		var r publisher.Registered
@@ -221,6 +231,10 @@ func FuzzCheckActiveState(f *testing.F) {
 
 func FuzzCheckBuildkite(f *testing.F) {
 	fuzzCheck(f, "buildkite", func(s string) (claims.Set, error) { return claims.DecodeBuildkite(s) }, buildkiteModel)
+}
+
+func FuzzCheckCircleCI(f *testing.F) {
+	fuzzCheck(f, "circleci", func(s string) (claims.Set, error) { return claims.DecodeCircleCI(s) }, circleciModel)
 }
 
 // A mutation changes one pinned claim of a matching set: Check must then
@@ -480,6 +494,50 @@ func buildkiteModel(t *testing.T, pol publisher.Policy, set claims.Set) []mutati
 	}
 	if p.PipelineID != "" {
 		out = append(out, mut("pipeline_id", func(m *claims.Buildkite) { m.PipelineID += "0" }))
+	}
+	return out
+}
+
+func circleciModel(t *testing.T, pol publisher.Policy, set claims.Set) []mutation {
+	p, c := pol.(*publisher.CircleCI), set.(*claims.CircleCI)
+	shared := p.ContextIDs == nil
+	for _, id := range c.ContextIDs {
+		shared = shared || slices.Contains(p.ContextIDs, id)
+	}
+	switch {
+	case c.OrganizationID != p.OrganizationID || c.ProjectID != p.ProjectID || c.PipelineDefinitionID != p.PipelineDefinitionID:
+		t.Fatalf("matched ids %s/%s/%s for %s/%s/%s", c.OrganizationID, c.ProjectID, c.PipelineDefinitionID,
+			p.OrganizationID, p.ProjectID, p.PipelineDefinitionID)
+	case c.VCSOrigin != p.VCSOrigin || c.VCSOrigin == "":
+		t.Fatalf("matched vcs-origin %q for %q", c.VCSOrigin, p.VCSOrigin)
+	case !shared:
+		t.Fatalf("matched contexts %q for %q", c.ContextIDs, p.ContextIDs)
+	case p.Refs != nil && !strings.HasPrefix(c.VCSRef, "refs/"):
+		t.Fatalf("matched vcs-ref %q for %v", c.VCSRef, p.Refs)
+	case !p.AllowSSHRerun && (c.SSHRerun == nil || *c.SSHRerun):
+		t.Fatalf("matched an SSH re-run (%v) without allow_ssh_rerun", c.SSHRerun)
+	}
+	mut := func(rule string, edit func(*claims.CircleCI)) mutation {
+		m := *c
+		edit(&m)
+		return mutation{rule, &m}
+	}
+	out := []mutation{
+		mut("organization_id", func(m *claims.CircleCI) { m.OrganizationID = strings.ToUpper(m.OrganizationID) + "x" }),
+		mut("project_id", func(m *claims.CircleCI) { m.ProjectID += "0" }),
+		mut("pipeline_definition_id", func(m *claims.CircleCI) { m.PipelineDefinitionID = "" }),
+		mut("vcs_origin", func(m *claims.CircleCI) { m.VCSOrigin += "-fork" }),
+		mut("vcs_origin", func(m *claims.CircleCI) { m.VCSOrigin = "" }),
+	}
+	if p.ContextIDs != nil {
+		out = append(out, mut("context_ids", func(m *claims.CircleCI) { m.ContextIDs = nil }))
+	}
+	if p.Refs != nil {
+		out = append(out, mut("refs", func(m *claims.CircleCI) { m.VCSRef = "" }))
+	}
+	if !p.AllowSSHRerun {
+		out = append(out, mut("allow_ssh_rerun", func(m *claims.CircleCI) { m.SSHRerun = new(true) }),
+			mut("allow_ssh_rerun", func(m *claims.CircleCI) { m.SSHRerun = nil }))
 	}
 	return out
 }

@@ -120,6 +120,7 @@ var policyKinds = map[claims.Kind]func() Policy{
 	claims.KindGoogle:      func() Policy { return new(Google) },
 	claims.KindActiveState: func() Policy { return new(ActiveState) },
 	claims.KindBuildkite:   func() Policy { return new(Buildkite) },
+	claims.KindCircleCI:    func() Policy { return new(CircleCI) },
 }
 
 // MarshalJSON writes the configuration-file form.

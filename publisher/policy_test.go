@@ -55,7 +55,7 @@ func TestRegisteredJSONRefused(t *testing.T) {
 		"duplicate id":          `{"id":"p","id":"q","provider":"github","policy":{` + pol + `}}`,
 		"unknown top field":     `{"id":"p","provider":"github","policy":{` + pol + `},"enabled":true}`,
 		"top field in case":     `{"ID":"p","provider":"github","policy":{` + pol + `}}`,
-		"unknown provider":      `{"id":"p","provider":"circleci","policy":{` + pol + `}}`,
+		"unknown provider":      `{"id":"p","provider":"jenkins","policy":{` + pol + `}}`,
 		"provider in case":      `{"id":"p","provider":"GitHub","policy":{` + pol + `}}`,
 		"no provider":           `{"id":"p","policy":{` + pol + `}}`,
 		"no id":                 `{"provider":"github","policy":{` + pol + `}}`,

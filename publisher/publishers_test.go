@@ -51,7 +51,7 @@ func TestLoadPublishersRefused(t *testing.T) {
 		"string entry":      {`["a"]`, "entry 1"},
 		"misspelt field":    {"[" + glEntry + "," + strings.Replace(ghEntry, `"workflow"`, `"workflows"`, 1) + "]", `entry 2: invalid publisher policy: publisher "a": unknown field "workflows"`},
 		"invalid policy":    {"[" + strings.Replace(ghEntry, `"9919"`, `"x"`, 1) + "]", "entry 1: "},
-		"unknown provider":  {"[" + strings.Replace(ghEntry, `"github"`, `"circleci"`, 1) + "]", `unknown provider "circleci"`},
+		"unknown provider":  {"[" + strings.Replace(ghEntry, `"github"`, `"jenkins"`, 1) + "]", `unknown provider "jenkins"`},
 		"id twice":          {"[" + ghEntry + "," + glEntry + "," + strings.Replace(glEntry, `"b"`, `"a"`, 1) + "]", `entry 3: publisher id "a" is already entry 1's`},
 		"explicit empty":    {"[" + strings.Replace(ghEntry, `}}`, `,"environment":""}}`, 1) + "]", `"environment"`},
 	} {

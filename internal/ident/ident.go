@@ -270,3 +270,8 @@ func UUID(s string) bool {
 // (organization:<org>:pipeline:<pipeline>:…) or of a lookup key
 // (<org>/<pipeline>).
 func BuildkiteSlug(s string) bool { return Name(s, 255) }
+
+// LowerUUID is UUID in lower case only, as CircleCI and Semaphore write
+// their ids: an id compared exactly, or part of an issuer URL, must have
+// one spelling.
+func LowerUUID(s string) bool { return UUID(s) && strings.ToLower(s) == s }
