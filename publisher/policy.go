@@ -119,6 +119,7 @@ var policyKinds = map[claims.Kind]func() Policy{
 	claims.KindGitLab:      func() Policy { return new(GitLab) },
 	claims.KindGoogle:      func() Policy { return new(Google) },
 	claims.KindActiveState: func() Policy { return new(ActiveState) },
+	claims.KindSemaphore:   func() Policy { return new(Semaphore) },
 }
 
 // MarshalJSON writes the configuration-file form.

@@ -185,8 +185,9 @@ func TestCheckOtherKind(t *testing.T) {
 		claims.KindGitLab:      providertest.GitLabClaims(),
 		claims.KindGoogle:      providertest.GoogleClaims(),
 		claims.KindActiveState: providertest.ActiveStateClaims(),
+		claims.KindSemaphore:   providertest.SemaphoreClaims(),
 	}
-	for _, p := range []publisher.Policy{ghMinimal(), glPolicy(), googPolicy(), asPolicy()} {
+	for _, p := range []publisher.Policy{ghMinimal(), glPolicy(), googPolicy(), asPolicy(), semPolicy()} {
 		for kind, set := range sets {
 			got := p.Check(set)
 			if kind == p.Provider() {
