@@ -51,6 +51,12 @@ func FuzzDecodeCircleCI(f *testing.F) {
 			`","oidc.circleci.com/ssh-rerun":true,"oidc.circleci.com/context-ids":[],"oidc.circleci.com/vcs-ref":null,"oidc.circleci.com/x":[1]}`)
 }
 
+func FuzzDecodeSemaphore(f *testing.F) {
+	fuzzDecode(f, "semaphore-tag.json", "semaphore", func(s string) (claims.Set, error) { return claims.DecodeSemaphore(s) },
+		`{"sub":"s","org":"a","org_id":"00000000-0000-0000-0000-00000000000a","prj":"p","prj_id":"00000000-0000-0000-0000-00000000000b",`+
+			`"repo_slug":"o/r","pr":"","wf_id":null,"https://aws.amazon.com/tags":{"principal_tags":{}}}`)
+}
+
 func fuzzDecode(f *testing.F, fixture, provider string, decode func(string) (claims.Set, error), seeds ...string) {
 	b, err := os.ReadFile("../providers/providertest/testdata/" + fixture)
 	if err != nil {

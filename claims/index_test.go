@@ -15,7 +15,8 @@ type indexed interface {
 // schemas are every schema of the package, by the claim they decode.
 var schemas = map[string]indexed{"github": &githubSchema, "gitlab": &gitlabSchema, "google": &googleSchema,
 	"google.google": &googleInfoSchema, "google.compute_engine": &computeEngineSchema, "activestate": &activestateSchema,
-	"buildkite": &buildkiteSchema, "circleci": &circleciSchema}
+	"buildkite": &buildkiteSchema, "circleci": &circleciSchema,
+	"semaphore": &semaphoreSchema}
 
 // names maps each claim the schema names to how decode reads it.
 func (s *schema[T]) names() map[string]string {

@@ -67,6 +67,10 @@ var decoders = map[string]decoder{
 		func(p string) (claims.Set, error) { return orNil(claims.DecodeBuildkite(p)) },
 		func(t *oidc.Token) (claims.Set, error) { return orNil(claims.DecodeBuildkiteToken(t)) },
 	},
+	"semaphore": {
+		func(p string) (claims.Set, error) { return orNil(claims.DecodeSemaphore(p)) },
+		func(t *oidc.Token) (claims.Set, error) { return orNil(claims.DecodeSemaphoreToken(t)) },
+	},
 }
 
 // orNil turns a typed nil into a nil Set, so that results compare.
@@ -97,27 +101,30 @@ func TestDecodeTokenIsDecodePayload(t *testing.T) {
 		oidctest.Claim("esc\u00e9", "\"q\"\n")}
 	escapedKey := oidctest.EditPayload(func(b []byte) []byte { return append([]byte(`{"\u006eovel2":"x",`), b[1:]...) })
 	tokens := map[string]*oidc.Token{
-		"github":              verified(iss.MintGitHub(nil, novel...)),
-		"github null":         verified(iss.MintGitHub(nil, nulls("environment", "runner_id")...)),
-		"github escaped key":  verified(iss.MintGitHub(nil, escapedKey)),
-		"github wrong type":   verified(iss.MintGitHub(nil, oidctest.Claim("repository_owner_id", 1167635))),
-		"github missing":      verified(iss.MintGitHub(nil, oidctest.Claim("workflow_ref", nil))),
-		"gitlab":              verified(iss.MintGitLab(nil, novel...)),
-		"gitlab null":         verified(iss.MintGitLab(nil, nulls("ci_config_ref_uri", "groups_direct", "runner_id")...)),
-		"gitlab wrong type":   verified(iss.MintGitLab(nil, oidctest.Claim("runner_id", "5"))),
-		"google":              verified(iss.MintGoogle(nil, novel...)),
-		"google null":         verified(iss.MintGoogle(nil, nulls("google")...)),
-		"google nested":       verified(iss.MintGoogle(nil, oidctest.Claim("google", map[string]any{"compute_engine": map[string]any{"zone": 1}}))),
-		"google as string":    verified(iss.MintGoogle(nil, oidctest.Claim("email_verified", "true"))),
-		"activestate":         verified(iss.MintActiveState(nil, novel...)),
-		"activestate empty":   verified(iss.MintActiveState(nil, oidctest.Claim("builder", ""))),
-		"buildkite":           verified(iss.MintBuildkite(nil, novel...)),
-		"buildkite null":      verified(iss.MintBuildkite(nil, nulls("build_tag", "step_key", "organization_id")...)),
-		"buildkite as string": verified(iss.MintBuildkite(nil, oidctest.Claim("build_number", "42"))),
+		"github":               verified(iss.MintGitHub(nil, novel...)),
+		"github null":          verified(iss.MintGitHub(nil, nulls("environment", "runner_id")...)),
+		"github escaped key":   verified(iss.MintGitHub(nil, escapedKey)),
+		"github wrong type":    verified(iss.MintGitHub(nil, oidctest.Claim("repository_owner_id", 1167635))),
+		"github missing":       verified(iss.MintGitHub(nil, oidctest.Claim("workflow_ref", nil))),
+		"gitlab":               verified(iss.MintGitLab(nil, novel...)),
+		"gitlab null":          verified(iss.MintGitLab(nil, nulls("ci_config_ref_uri", "groups_direct", "runner_id")...)),
+		"gitlab wrong type":    verified(iss.MintGitLab(nil, oidctest.Claim("runner_id", "5"))),
+		"google":               verified(iss.MintGoogle(nil, novel...)),
+		"google null":          verified(iss.MintGoogle(nil, nulls("google")...)),
+		"google nested":        verified(iss.MintGoogle(nil, oidctest.Claim("google", map[string]any{"compute_engine": map[string]any{"zone": 1}}))),
+		"google as string":     verified(iss.MintGoogle(nil, oidctest.Claim("email_verified", "true"))),
+		"activestate":          verified(iss.MintActiveState(nil, novel...)),
+		"activestate empty":    verified(iss.MintActiveState(nil, oidctest.Claim("builder", ""))),
+		"buildkite":            verified(iss.MintBuildkite(nil, novel...)),
+		"buildkite null":       verified(iss.MintBuildkite(nil, nulls("build_tag", "step_key", "organization_id")...)),
+		"buildkite as string":  verified(iss.MintBuildkite(nil, oidctest.Claim("build_number", "42"))),
+		"semaphore":            verified(iss.Mint(providertest.SemaphoreClaims(), novel...)),
+		"semaphore null":       verified(iss.Mint(providertest.SemaphoreClaims(), nulls("tag", "pr", "actor")...)),
+		"semaphore wrong type": verified(iss.Mint(providertest.SemaphoreClaims(), oidctest.Claim("pr", 12))),
 	}
 	fails := map[string]error{"github wrong type": claims.ErrType, "github missing": claims.ErrMissing,
 		"gitlab wrong type": claims.ErrType, "google nested": claims.ErrType, "google as string": claims.ErrType,
-		"activestate empty": claims.ErrMissing, "buildkite as string": claims.ErrType}
+		"activestate empty": claims.ErrMissing, "buildkite as string": claims.ErrType, "semaphore wrong type": claims.ErrType}
 	everything := cmp.Exporter(func(reflect.Type) bool { return true })
 	for name, tok := range tokens {
 		t.Run(name, func(t *testing.T) {

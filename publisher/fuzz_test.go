@@ -184,6 +184,13 @@ func checkSeeds(tb testing.TB) []checkSeed {
 			`","vcs_origin":"h/o/r","allow_ssh_rerun":true}`,
 			`{"oidc.circleci.com/org-id":"` + uuid + `","oidc.circleci.com/project-id":"` + uuid + `","oidc.circleci.com/pipeline-definition-id":"` +
 				uuid + `","oidc.circleci.com/vcs-origin":"h/o/r","oidc.circleci.com/ssh-rerun":true}`},
+		{"semaphore", `{"organization":"acme","organization_id":"d7dd33ad-9317-498c-9cc6-51c250749be7","project":"hello-py",` +
+			`"project_id":"936a5312-a3b8-4921-8b3f-2cec8baac574","repo_slug":"acme-labs/hello-py","refs":["refs/tags/v*"]}`,
+			js(providertest.SemaphoreClaims())},
+		{"semaphore", `{"organization":"o","organization_id":"00000000-0000-0000-0000-00000000000a","project":"p",` +
+			`"project_id":"00000000-0000-0000-0000-00000000000b","repo_slug":"g/s/R"}`,
+			`{"sub":"org:o:project:00000000-0000-0000-0000-00000000000b:repo:r:","org":"o","org_id":"00000000-0000-0000-0000-00000000000a",` +
+				`"prj":"p","prj_id":"00000000-0000-0000-0000-00000000000b","repo_slug":"g/s/R","ref_type":"branch","job_type":"pipeline_job"}`},
 	}
 }
 
@@ -197,6 +204,7 @@ func TestCheckSeedsMatch(t *testing.T) {
 		"activestate": func(s string) (claims.Set, error) { return claims.DecodeActiveState(s) },
 		"buildkite":   func(s string) (claims.Set, error) { return claims.DecodeBuildkite(s) },
 		"circleci":    func(s string) (claims.Set, error) { return claims.DecodeCircleCI(s) },
+		"semaphore":   func(s string) (claims.Set, error) { return claims.DecodeSemaphore(s) },
 	}
 	for _, s := range checkSeeds(t) {
 		var r publisher.Registered
@@ -235,6 +243,10 @@ func FuzzCheckBuildkite(f *testing.F) {
 
 func FuzzCheckCircleCI(f *testing.F) {
 	fuzzCheck(f, "circleci", func(s string) (claims.Set, error) { return claims.DecodeCircleCI(s) }, circleciModel)
+}
+
+func FuzzCheckSemaphore(f *testing.F) {
+	fuzzCheck(f, "semaphore", func(s string) (claims.Set, error) { return claims.DecodeSemaphore(s) }, semaphoreModel)
 }
 
 // A mutation changes one pinned claim of a matching set: Check must then
@@ -538,6 +550,47 @@ func circleciModel(t *testing.T, pol publisher.Policy, set claims.Set) []mutatio
 	if !p.AllowSSHRerun {
 		out = append(out, mut("allow_ssh_rerun", func(m *claims.CircleCI) { m.SSHRerun = new(true) }),
 			mut("allow_ssh_rerun", func(m *claims.CircleCI) { m.SSHRerun = nil }))
+	}
+	return out
+}
+
+func semaphoreModel(t *testing.T, pol publisher.Policy, set claims.Set) []mutation {
+	p, c := pol.(*publisher.Semaphore), set.(*claims.Semaphore)
+	repo := p.RepoSlug[strings.LastIndex(p.RepoSlug, "/")+1:]
+	prefix := "org:" + p.Organization + ":project:" + p.ProjectID + ":repo:"
+	rest, ok := strings.CutPrefix(c.Subject, prefix)
+	switch {
+	case !ok || len(rest) <= len(repo) || foldASCII(rest[:len(repo)]) != foldASCII(repo) || rest[len(repo)] != ':':
+		t.Fatalf("matched sub %q for %s%s:", c.Subject, prefix, repo)
+	case c.Organization != p.Organization || c.OrganizationID != p.OrganizationID || c.Project != p.Project ||
+		c.ProjectID != p.ProjectID || c.RepoSlug != p.RepoSlug:
+		t.Fatalf("matched %+v for %+v", c, p)
+	case c.RefType != "branch" && c.RefType != "tag", c.JobType != "pipeline_job":
+		t.Fatalf("matched ref_type %q, job_type %q", c.RefType, c.JobType)
+	case p.IssuerURL == "" && pol.Issuer() != "https://"+p.Organization+".semaphoreci.com":
+		t.Fatalf("issuer %s for organization %s", pol.Issuer(), p.Organization)
+	}
+	mut := func(rule string, edit func(*claims.Semaphore)) mutation {
+		m := *c
+		edit(&m)
+		return mutation{rule, &m}
+	}
+	out := []mutation{
+		mut("subject", func(m *claims.Semaphore) { m.Subject = "x" + m.Subject }),
+		mut("subject", func(m *claims.Semaphore) { m.Subject = prefix + repo + "x:" }),
+		mut("organization", func(m *claims.Semaphore) { m.Organization += "x" }),
+		mut("organization_id", func(m *claims.Semaphore) { m.OrganizationID += "0" }),
+		mut("project", func(m *claims.Semaphore) { m.Project += "x" }),
+		mut("project_id", func(m *claims.Semaphore) { m.ProjectID += "0" }),
+		mut("repo_slug", func(m *claims.Semaphore) { m.RepoSlug += "x" }),
+		mut("ref_type", func(m *claims.Semaphore) { m.RefType = "pull-request" }),
+		mut("job_type", func(m *claims.Semaphore) { m.JobType = "debug_job" }),
+	}
+	if up := strings.ToUpper(c.RepoSlug); up != c.RepoSlug {
+		out = append(out, mut("repo_slug", func(m *claims.Semaphore) { m.RepoSlug = up }))
+	}
+	if p.Refs != nil {
+		out = append(out, mut("refs", func(m *claims.Semaphore) { m.Ref = "" }))
 	}
 	return out
 }

@@ -121,6 +121,7 @@ var policyKinds = map[claims.Kind]func() Policy{
 	claims.KindActiveState: func() Policy { return new(ActiveState) },
 	claims.KindBuildkite:   func() Policy { return new(Buildkite) },
 	claims.KindCircleCI:    func() Policy { return new(CircleCI) },
+	claims.KindSemaphore:   func() Policy { return new(Semaphore) },
 }
 
 // MarshalJSON writes the configuration-file form.

@@ -186,8 +186,9 @@ func TestCheckOtherKind(t *testing.T) {
 		claims.KindGoogle:      providertest.GoogleClaims(),
 		claims.KindActiveState: providertest.ActiveStateClaims(),
 		claims.KindBuildkite:   providertest.BuildkiteClaims(),
+		claims.KindSemaphore:   providertest.SemaphoreClaims(),
 	}
-	for _, p := range []publisher.Policy{ghMinimal(), glPolicy(), googPolicy(), asPolicy(), bkPolicy()} {
+	for _, p := range []publisher.Policy{ghMinimal(), glPolicy(), googPolicy(), asPolicy(), bkPolicy(), semPolicy()} {
 		for kind, set := range sets {
 			got := p.Check(set)
 			if kind == p.Provider() {

@@ -40,12 +40,14 @@ type ClaimRule struct {
 	// Mismatch.Rule a failure reports. It is the JSON name of the policy
 	// field that sets the rule ("workflow"), or, for a rule no field
 	// configures, one of the fixed names "event" (GitHub's refused
-	// triggers), "email_verified" (Google) and "subject" (ActiveState's sub,
-	// built from organization and project; Buildkite's, whose prefix is
-	// built from organization_slug and pipeline_slug). The "issuer" rule of iss is
-	// applied by the lookup, which offers a token only the policies of its
-	// own issuer, so no Mismatch reports it; nor does any list hold
-	// "provider", the Mismatch.Rule of a token of another provider kind.
+	// triggers), "email_verified" (Google), "subject" (ActiveState's and
+	// Semaphore's sub, built from the policy's fields; Buildkite's, whose
+	// prefix is built from organization_slug and pipeline_slug), "ref_type"
+	// and "job_type" (Semaphore's refused pull-request and debug jobs). The
+	// "issuer" rule of iss is applied by the lookup, which offers a token
+	// only the policies of its own issuer, so no Mismatch reports it; nor
+	// does any list hold "provider", the Mismatch.Rule of a token of
+	// another provider kind.
 	Rule string
 	Note string // one line for maintainers, Markdown, no "|"
 }

@@ -269,6 +269,7 @@ func TestRuleNames(t *testing.T) {
 		{"google", goog, []string{"email_verified"}, &claims.Google{}, &claims.GitHub{}},
 		{"activestate", asPolicy(), []string{"subject"}, &claims.ActiveState{}, &claims.GitHub{}},
 		{"buildkite", bkFull(), []string{"subject"}, &claims.Buildkite{}, &claims.GitHub{}},
+		{"semaphore", semFull(t), []string{"subject", "ref_type", "job_type"}, &claims.Semaphore{}, &claims.ActiveState{}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()

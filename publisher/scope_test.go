@@ -247,6 +247,8 @@ func TestSpecificity(t *testing.T) {
 		{"Google", googPolicy(), 0},
 		{"Google, subject", &publisher.Google{Subject: "1"}, 1},
 		{"ActiveState", &publisher.ActiveState{}, 0},
+		{"Semaphore", semPolicy(), 0},
+		{"Semaphore, refs", semFull(t), 1},
 	} {
 		if got := tc.p.Specificity(); got != tc.want {
 			t.Errorf("%s: Specificity = %d, want %d", tc.name, got, tc.want)
