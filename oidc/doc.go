@@ -68,7 +68,8 @@
 //     [ErrNotYetValid].
 //  12. Not from the future: iat is no later than now plus the leeway.
 //     [ErrIssuedInFuture].
-//  13. Lifetime: exp - iat is between 0 and Config.MaxLifetime (default 6 h).
+//  13. Lifetime: exp - iat is between 0 and the issuer's MaxLifetime, if it
+//     sets one, else Config.MaxLifetime (default 6 h).
 //     [ErrLifetime].
 //  14. Signature form: the signature part decodes. [ErrMalformed].
 //  15. Admission, for a member of a family: the family's Admit admits it

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/trustpub/trustpub/internal/quote"
 )
@@ -30,6 +31,9 @@ type Family struct {
 	Name func(name string) bool
 	// Algorithms is the allow-list of JWS algorithms. Default: RS256 only.
 	Algorithms []string
+	// MaxLifetime, when set, caps exp - iat for the members' tokens in
+	// place of Config.MaxLifetime, as Issuer.MaxLifetime does.
+	MaxLifetime time.Duration
 	// Admit reports whether the member of issuer URL iss may be trusted:
 	// whether some registered publisher (or an allow-list) names it.
 	// Verify asks it after the token's cheap checks and before any key is
@@ -160,6 +164,9 @@ func newFamilies(list []Family, fixed map[string]*Issuer) (families, error) {
 				return nil, fmt.Errorf("oidc: family %s: unsupported algorithm %q", &f, a)
 			}
 		}
+		if f.MaxLifetime < 0 || f.MaxLifetime > MaxLifetimeLimit {
+			return nil, fmt.Errorf("oidc: family %s: MaxLifetime %s is not between 0 and %s", &f, f.MaxLifetime, MaxLifetimeLimit)
+		}
 		for name := range fixed {
 			if _, ok := f.Member(name); ok {
 				return nil, fmt.Errorf("oidc: issuer %q is configured alone and as a member of family %s", name, &f)
@@ -170,7 +177,7 @@ func newFamilies(list []Family, fixed map[string]*Issuer) (families, error) {
 				return nil, fmt.Errorf("oidc: family %s configured twice", &f)
 			}
 		}
-		fs = append(fs, &family{Family: f, issuer: Issuer{Algorithms: f.Algorithms}})
+		fs = append(fs, &family{Family: f, issuer: Issuer{Algorithms: f.Algorithms, MaxLifetime: f.MaxLifetime}})
 	}
 	return fs, nil
 }

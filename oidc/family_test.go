@@ -272,3 +272,34 @@ func TestFamilyMadeUpFlood(t *testing.T) {
 		t.Errorf("Admit asked %d times, want 1000", n)
 	}
 }
+
+// TestIssuerMaxLifetime: an issuer's own cap replaces Config.MaxLifetime
+// for its tokens only.
+func TestIssuerMaxLifetime(t *testing.T) {
+	t.Parallel()
+	clk := newStepClock()
+	short, long := newKit(t, clk), newKit(t, clk)
+	keys := newCache(t, short, clk, func(c *oidc.CacheConfig) { c.HTTPClient = short.Client() })
+	v := newVerifier(t, keys, clk, func(c *oidc.Config) {
+		c.Issuers = []oidc.Issuer{short.OIDC(), {URL: long.URL(), MaxLifetime: 24 * time.Hour}}
+	})
+	ctx := context.Background()
+	if _, err := v.Verify(ctx, mint(t, long, map[string]any{"sub": "x"}, oidctest.Lifetime(20*time.Hour))); err != nil {
+		t.Errorf("20 h token of the issuer capped at 24 h: %v", err)
+	}
+	_, err := v.Verify(ctx, mint(t, long, map[string]any{"sub": "x"}, oidctest.Lifetime(25*time.Hour)))
+	wantClass(t, err, oidc.ErrLifetime, "exp")
+	_, err = v.Verify(ctx, mint(t, short, map[string]any{"sub": "x"}, oidctest.Lifetime(20*time.Hour)))
+	wantClass(t, err, oidc.ErrLifetime, "exp")
+	for _, bad := range []time.Duration{-time.Second, oidc.MaxLifetimeLimit + time.Second} {
+		_, err := oidc.NewVerifier(oidc.Config{Audience: "a", Keys: keys, Issuers: []oidc.Issuer{{URL: long.URL(), MaxLifetime: bad}}})
+		if err == nil {
+			t.Errorf("Issuer.MaxLifetime %s accepted", bad)
+		}
+		_, err = oidc.NewVerifier(oidc.Config{Audience: "a", Keys: keys, Families: []oidc.Family{{Prefix: long.URL() + "/org/",
+			Name: uuid, MaxLifetime: bad, Admit: func(context.Context, string) (bool, error) { return true, nil }}}})
+		if err == nil {
+			t.Errorf("Family.MaxLifetime %s accepted", bad)
+		}
+	}
+}

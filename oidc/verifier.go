@@ -23,6 +23,11 @@ type Issuer struct {
 	JWKSURL string
 	// Algorithms is the allow-list of JWS algorithms. Default: RS256 only.
 	Algorithms []string
+	// MaxLifetime, when set, caps exp - iat for this issuer's tokens in
+	// place of Config.MaxLifetime: an issuer whose tokens live long
+	// (Semaphore's, 24 h) needs no looser cap for every other issuer. At
+	// most MaxLifetimeLimit.
+	MaxLifetime time.Duration
 }
 
 // Config configures a Verifier.
@@ -117,6 +122,9 @@ func NewVerifier(cfg Config) (*Verifier, error) {
 			if err := checkHTTPS(iss.JWKSURL); err != nil {
 				return nil, fmt.Errorf("oidc: issuer %s: JWKSURL: %w", iss.URL, err)
 			}
+		}
+		if iss.MaxLifetime < 0 || iss.MaxLifetime > MaxLifetimeLimit {
+			return nil, fmt.Errorf("oidc: issuer %s: MaxLifetime %s is not between 0 and %s", iss.URL, iss.MaxLifetime, MaxLifetimeLimit)
 		}
 		iss.Aliases = slices.Clone(iss.Aliases)
 		iss.Algorithms = slices.Clone(iss.Algorithms)
@@ -223,7 +231,7 @@ func (v *Verifier) Verify(ctx context.Context, raw string) (*Token, error) {
 	if err := v.checkAudience(t.Audience); err != nil {
 		return nil, err
 	}
-	if err := v.checkTimes(t, hasExp, hasIat, hasNbf); err != nil {
+	if err := v.checkTimes(t, iss.MaxLifetime, hasExp, hasIat, hasNbf); err != nil {
 		return nil, err
 	}
 	// The scratch space is free again: it takes a copy of the signed part,
@@ -281,7 +289,9 @@ func (v *Verifier) checkAudience(aud []string) error {
 	return reject(ErrAudience, "aud", strings.Join(aud, ","), "want "+v.cfg.Audience)
 }
 
-func (v *Verifier) checkTimes(t *Token, hasExp, hasIat, hasNbf bool) error {
+// checkTimes checks the token's times; maxLife, when set, is the issuer's
+// own cap on its lifetime.
+func (v *Verifier) checkTimes(t *Token, maxLife time.Duration, hasExp, hasIat, hasNbf bool) error {
 	if !hasExp {
 		return reject(ErrMissingClaim, "exp", "", "an expiry is required")
 	}
@@ -299,8 +309,11 @@ func (v *Verifier) checkTimes(t *Token, hasExp, hasIat, hasNbf bool) error {
 	if now.Add(leeway).Before(t.IssuedAt) {
 		return reject(ErrIssuedInFuture, "iat", stamp(t.IssuedAt), fmt.Sprintf("now is %s (leeway %s)", stamp(now), leeway))
 	}
-	if life := t.Expiry.Sub(t.IssuedAt); life < 0 || life > v.cfg.MaxLifetime {
-		return reject(ErrLifetime, "exp", stamp(t.Expiry), fmt.Sprintf("lifetime %s, the limit is %s", life, v.cfg.MaxLifetime))
+	if maxLife == 0 {
+		maxLife = v.cfg.MaxLifetime
+	}
+	if life := t.Expiry.Sub(t.IssuedAt); life < 0 || life > maxLife {
+		return reject(ErrLifetime, "exp", stamp(t.Expiry), fmt.Sprintf("lifetime %s, the limit is %s", life, maxLife))
 	}
 	return nil
 }
