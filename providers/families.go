@@ -89,11 +89,12 @@ func (f *family) Decode(t *oidc.Token) (claims.Set, error) {
 	return set, nil
 }
 
-// Workload implements Provider, with the member's issuer.
+// Workload implements Provider, with the member's issuer and its web
+// address.
 func (f *family) Workload(set claims.Set) claims.Workload {
-	w := f.provider.Workload(set)
-	w.Issuer = f.Member(set)
-	return w
+	p := f.provider
+	p.issuer.URL = f.Member(set)
+	return p.Workload(set)
 }
 
 // newFamily builds a family provider of kind, whose members' issuers have

@@ -26,6 +26,9 @@ import (
 //   - Buildkite: https://buildkite.com for its issuer
 //     (https://agent.buildkite.com); an issuer of another form serves the
 //     pages itself.
+//   - CircleCI: https://app.circleci.com for its issuers (root and
+//     organizations'); an issuer of another form serves the pages itself.
+//   - Semaphore: the organization's issuer, https://<org>.semaphoreci.com.
 //   - Google: none; Google's tokens name no web page.
 //
 // Claims of a type without such a method give the provider's kind, the
@@ -78,6 +81,13 @@ func webURL(kind claims.Kind, issuer string) string {
 			return "https://" + u.Host
 		}
 		return self
+	case claims.KindCircleCI:
+		if strings.EqualFold(u.Host, "oidc.circleci.com") {
+			return "https://app.circleci.com"
+		}
+		return self
+	case claims.KindSemaphore:
+		return self // an organization's issuer is its web address
 	case claims.KindBuildkite:
 		if issuer == BuildkiteIssuer {
 			return "https://buildkite.com"
