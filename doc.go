@@ -3,8 +3,8 @@
 // tokens ("Trusted Publishing", as PyPI, npm, crates.io and RubyGems.org do
 // it) instead of long-lived API tokens.
 //
-// A CI run (GitHub Actions, GitLab CI/CD, Google Cloud, ActiveState) obtains
-// a JWT signed by its provider and sends it with the publish. The data flows
+// A CI run (GitHub Actions, GitLab CI/CD, Google Cloud, ActiveState,
+// CircleCI, Semaphore, Buildkite) obtains a JWT signed by its provider and sends it with the publish. The data flows
 // one way through the packages:
 //
 //		token ──▶ oidc ──▶ providers / claims ──▶ publisher ──▶ decision

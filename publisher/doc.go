@@ -6,7 +6,8 @@
 // it trusts and a [Store] of registered publishers ([MemoryStore], or the
 // registry's database). [Verifier.Verify] returns every registered publisher
 // the token satisfies, most specific first, or an error that says why none
-// does. A policy is a [GitHub], [GitLab], [Google] or [ActiveState] value,
+// does. A policy is a [GitHub], [GitLab], [Google], [ActiveState],
+// [CircleCI], [Semaphore] or [Buildkite] value,
 // each a [Policy] of one provider kind and one issuer, registered under the
 // registry's own id as a [Registered] with the packages it may publish; its
 // JSON form is the configuration file's.
@@ -100,7 +101,9 @@
 //     their names registered again by someone else, so policies pin stable
 //     ids: GitHub's repository_owner_id (required) and repository_id,
 //     GitLab's namespace_id and project_id, Google's sub, ActiveState's
-//     actor_id (required).
+//     actor_id (required), CircleCI's organization, project and pipeline
+//     definition ids (required), Semaphore's organization and project ids
+//     (required), Buildkite's organization_id and pipeline_id.
 //   - Look-alike identities. Claims are compared the way the provider defines
 //     them: ASCII case folding only where the provider ignores case, exact
 //     workflow paths (release.yml never matches release.yml.bak or
@@ -141,5 +144,8 @@
 //   - "email_verified": a Google account whose email is not verified;
 //   - "subject": ActiveState's sub, which must name the policy's
 //     organization and project; Buildkite's, which must start with the
-//     policy's organization and pipeline slugs.
+//     policy's organization and pipeline slugs; Semaphore's, which must
+//     start with its organization, project id and repository name;
+//   - "ref_type", "job_type": Semaphore's pull-request and debug jobs,
+//     which never publish.
 package publisher

@@ -181,6 +181,9 @@ func TestREADMETables(t *testing.T) {
 		"GitLab":      new(publisher.GitLab).Rules(),
 		"Google":      new(publisher.Google).Rules(),
 		"ActiveState": new(publisher.ActiveState).Rules(),
+		"CircleCI":    new(publisher.CircleCI).Rules(),
+		"Semaphore":   new(publisher.Semaphore).Rules(),
+		"Buildkite":   new(publisher.Buildkite).Rules(),
 	} {
 		t.Run(name, func(t *testing.T) {
 			checkTable(t, string(readme), markdownTable(rules))

@@ -3,7 +3,8 @@
 // claims, and broken ones on purpose, plus a contract test for replay stores.
 //
 // It knows no CI provider: package providertest builds provider tokens (the
-// claims of real GitHub, GitLab, Google and ActiveState runs) on top of it. A
+// claims of GitHub, GitLab, Google, ActiveState, CircleCI, Semaphore and
+// Buildkite runs) on top of it. A
 // token minted here goes through exactly the verification a real one does.
 package oidctest
 

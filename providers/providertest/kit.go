@@ -1,7 +1,11 @@
 // Package providertest mints realistic CI provider tokens for tests: the
-// claim sets of real GitHub Actions, GitLab, Google Cloud and ActiveState
-// tokens, signed by a local issuer over real HTTPS with each provider's
-// habits (lifetime, nbf, jti), and the provider values that trust it.
+// claim sets of real GitHub Actions, GitLab and Google Cloud tokens, and of
+// ActiveState, CircleCI, Semaphore and Buildkite tokens built from their
+// documentation, signed by a local issuer over real HTTPS with each
+// provider's habits (lifetime, nbf, jti), and the provider values that
+// trust it. CircleCI and Semaphore tokens are signed by the issuer of their
+// organization, one per organization on the same server, each with its own
+// keys, as those providers' issuer families are.
 //
 // It is public API for registries' own tests of publishing policy. The
 // generic issuer it builds on, package oidctest, knows no provider.
