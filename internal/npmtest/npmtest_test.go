@@ -94,3 +94,21 @@ func TestRunClean(t *testing.T) {
 		t.Errorf("tag %q, want Options.Env's", got)
 	}
 }
+
+// npm's environment is Options.Env alone (beside HOME, PATH and the CA
+// file): a test playing one CI is not also the CI the test runs in, whose
+// variables (ci-info's, NPM_ID_TOKEN) would change what npm publish does.
+func TestRunEnvClean(t *testing.T) {
+	cli := npmtest.Install(t)
+	for _, kv := range []string{"GITHUB_ACTIONS", "ACTIONS_ID_TOKEN_REQUEST_URL", "GITLAB_CI", "CIRCLECI", "NPM_ID_TOKEN", "CI"} {
+		t.Setenv(kv, "from-host")
+	}
+	dir := npmtest.WritePackage(t, "env-probe", "1.0.0")
+	res := cli.Run(t, dir, npmtest.Options{Registry: "https://127.0.0.1:1/", Env: []string{"CIRCLECI=true"}}, "run", "env")
+	if res.ExitCode != 0 {
+		t.Fatal(res)
+	}
+	if strings.Contains(res.Stdout, "from-host") || !strings.Contains(res.Stdout, "\nCIRCLECI=true\n") {
+		t.Errorf("npm's environment is not Options.Env's alone:\n%s", res.Stdout)
+	}
+}

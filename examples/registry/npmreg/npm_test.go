@@ -33,14 +33,15 @@ const (
 // staticToken is a token in the npmrc, as a user's own would be.
 const staticToken = "static-user-token"
 
-// npmWorld is the real npm CLI, a GitHub Actions runner of the test issuer,
-// and npmreg behind trustpub's npm exchange (publisher/exchange), all over
+// npmWorld is the real npm CLI, a CI provider of the test issuer, and
+// npmreg behind trustpub's npm exchange (publisher/exchange), all over
 // HTTPS trusted through the issuer's CA certificate.
 type npmWorld struct {
 	cli      *npmtest.CLI
+	iss      *providertest.Issuer
 	reg      *npmreg.Registry
 	exchange *uploadTokens
-	runner   *providertest.Runner
+	runner   *providertest.Runner // GitHub Actions' (newNPMWorld)
 	opts     npmtest.Options
 
 	mu   sync.Mutex
@@ -52,30 +53,42 @@ func release() *claims.GitHub {
 	return providertest.GitHubWorkflow("octo-org/hello", "9919", "release.yml", "refs/tags/v1.0.0")
 }
 
+// newNPMWorld is GitHub Actions: octo-org/hello's release.yml publishes
+// hello and @octo/hello, its other.yml publishes other, and npm runs in a
+// job of release.yml.
 func newNPMWorld(t *testing.T) *npmWorld {
 	t.Helper()
-	cli := npmtest.Install(t)
 	gh := providertest.New(t, oidctest.Options{})
 	policy := func(file string) *publisher.GitHub {
 		return &publisher.GitHub{IssuerURL: gh.URL(), Owner: "octo-org", OwnerID: "9919", Repository: "hello", Workflow: file}
 	}
-	// octo-org/hello's release.yml publishes hello and @octo/hello; its
-	// other.yml publishes other.
-	store, err := publisher.NewMemoryStore(
+	w := startNPMWorld(t, gh, gh.GitHub(),
 		publisher.Registered{ID: "hello-release", Policy: policy("release.yml"), Packages: []string{"hello", "@octo/hello"}},
-		publisher.Registered{ID: "other-release", Policy: policy("other.yml"), Packages: []string{"other"}},
-	)
+		publisher.Registered{ID: "other-release", Policy: policy("other.yml"), Packages: []string{"other"}})
+	w.runner = gh.ActionsRunner(t, release())
+	w.opts.Env = w.runner.Env()
+	return w
+}
+
+// startNPMWorld serves npmreg and the npm exchange with iss's certificate,
+// the exchange trusting provider and pubs. w.opts has no environment: the
+// world's CI gives it one.
+func startNPMWorld(t *testing.T, iss *providertest.Issuer, provider providers.Provider, pubs ...publisher.Registered) *npmWorld {
+	t.Helper()
+	cli := npmtest.Install(t)
+	store, err := publisher.NewMemoryStore(pubs...)
 	if err != nil {
 		t.Fatal(err)
 	}
-	// npm asks the runner for audience npm:<registry host>, without port.
+	// npm asks GitHub Actions for audience npm:<registry host>, without
+	// port; a CircleCI job mints NPM_ID_TOKEN for it.
 	v, err := publisher.New(publisher.Config{Audience: "npm:127.0.0.1",
-		Providers: []providers.Provider{gh.GitHub()}, Publishers: store, HTTPClient: gh.Client()})
+		Providers: []providers.Provider{provider}, Publishers: store, HTTPClient: iss.Client()})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { v.Close() })
-	w := &npmWorld{cli: cli, exchange: &uploadTokens{tokens: map[string][]string{}}}
+	w := &npmWorld{cli: cli, iss: iss, exchange: &uploadTokens{tokens: map[string][]string{}}}
 	npmExchange, err := exchange.NewNPM(exchange.Config{Verifier: v, Mint: w.exchange.mint})
 	if err != nil {
 		t.Fatal(err)
@@ -87,10 +100,9 @@ func newNPMWorld(t *testing.T) *npmWorld {
 	mux := http.NewServeMux()
 	mux.Handle(exchange.NPMPattern, w.exchange.record(npmExchange))
 	mux.Handle("/", w.reg)
-	srv := gh.NewTLSServer(mux)
+	srv := iss.NewTLSServer(mux)
 	t.Cleanup(srv.Close)
-	w.runner = gh.ActionsRunner(t, release())
-	w.opts = npmtest.Options{Registry: srv.URL + "/", Env: w.runner.Env(), CACerts: [][]byte{gh.CACertPEM()}}
+	w.opts = npmtest.Options{Registry: srv.URL + "/", CACerts: [][]byte{iss.CACertPEM()}}
 	return w
 }
 
