@@ -60,6 +60,50 @@ func mintGitHub(edit func(c *claims.GitHub, v string), opts ...func(v string) oi
 	}
 }
 
+// semaphoreProv trusts the kit's Semaphore family.
+func semaphoreProv(iss *providertest.Issuer) providers.Provider { return iss.Semaphore() }
+
+// semaphorePubs registers the fixture's publisher on acme's member issuer
+// (admitting it), with a refs rule when refs is set.
+func semaphorePubs(refs bool) func(*providertest.Issuer) []publisher.Registered {
+	return func(iss *providertest.Issuer) []publisher.Registered {
+		acme, err := iss.SemaphoreOrg("acme")
+		if err != nil {
+			panic(err)
+		}
+		p := &publisher.Semaphore{IssuerURL: acme.URL(), Organization: "acme", OrganizationID: "d7dd33ad-9317-498c-9cc6-51c250749be7",
+			Project: "hello-py", ProjectID: "936a5312-a3b8-4921-8b3f-2cec8baac574", RepoSlug: "acme-labs/hello-py"}
+		if refs {
+			pat, err := publisher.ParseRefPattern("refs/tags/v*")
+			if err != nil {
+				panic(err)
+			}
+			p.Refs = []publisher.RefPattern{pat}
+		}
+		return []publisher.Registered{{ID: "hello-py", Policy: p}}
+	}
+}
+
+// mintSemaphore mints the fixture's claims, edited, signed by acme's member
+// issuer whatever org the edit leaves.
+func mintSemaphore(edit func(c *claims.Semaphore, v string), opts ...func(v string) oidctest.MintOption) func(*providertest.Issuer, string) (string, error) {
+	return func(iss *providertest.Issuer, v string) (string, error) {
+		c := providertest.SemaphoreClaims()
+		if edit != nil {
+			edit(c, v)
+		}
+		acme, err := iss.SemaphoreOrg("acme")
+		if err != nil {
+			return "", err
+		}
+		mo := []oidctest.MintOption{oidctest.Lifetime(providers.SemaphoreLifetime), oidctest.NotBefore(0)}
+		for _, o := range opts {
+			mo = append(mo, o(v))
+		}
+		return acme.Mint(c, mo...)
+	}
+}
+
 var hostileCases = []hostileCase{
 	// oidc.Error: the value at fault.
 	{name: "iss", mint: mintGitHub(nil, func(v string) oidctest.MintOption { return oidctest.IssuerURL(v) }), want: oidc.ErrIssuer},
@@ -139,6 +183,15 @@ var hostileCases = []hostileCase{
 	{name: "buildkite build_number", numeric: true, prov: (*providertest.Issuer).Buildkite, mint: func(iss *providertest.Issuer, v string) (string, error) {
 		return iss.MintBuildkite(nil, oidctest.Claim("build_number", json.RawMessage(v)))
 	}, want: publisher.ErrClaims},
+	// Semaphore: an organization's member issuer, admitted because a
+	// publisher names it. claims.Error: a value that could shift the
+	// lookup or the organization; NoMatchError: what the token carries.
+	{name: "semaphore org", prov: semaphoreProv, pubs: semaphorePubs(false), mint: mintSemaphore(func(c *claims.Semaphore, v string) { c.Organization = v }), want: publisher.ErrClaims},
+	{name: "semaphore repo_slug", prov: semaphoreProv, pubs: semaphorePubs(false), mint: mintSemaphore(func(c *claims.Semaphore, v string) { c.RepoSlug = v }), want: publisher.ErrClaims},
+	{name: "semaphore prj_id, the lookup key", prov: semaphoreProv, pubs: semaphorePubs(false), mint: mintSemaphore(func(c *claims.Semaphore, v string) { c.ProjectID = v }), want: publisher.ErrClaims},
+	{name: "semaphore sub", prov: semaphoreProv, pubs: semaphorePubs(false), mint: mintSemaphore(func(c *claims.Semaphore, v string) { c.Subject = v }), want: publisher.ErrNoPublisher},
+	{name: "semaphore job_type", prov: semaphoreProv, pubs: semaphorePubs(false), mint: mintSemaphore(func(c *claims.Semaphore, v string) { c.JobType = v }), want: publisher.ErrNoPublisher},
+	{name: "semaphore ref, in a refs rule", prov: semaphoreProv, pubs: semaphorePubs(true), mint: mintSemaphore(func(c *claims.Semaphore, v string) { c.Ref = v }), want: publisher.ErrNoPublisher},
 	// NoMatchError: the lookup key, when nothing is registered for it.
 	{name: "google email", prov: (*providertest.Issuer).Google, mint: func(iss *providertest.Issuer, v string) (string, error) {
 		c := providertest.GoogleClaims()
