@@ -49,7 +49,10 @@ type Config struct {
 	// DefaultLeeway (30 s); NoLeeway means none. Any other negative value,
 	// or one above LeewayLimit (5 min), is a configuration error.
 	Leeway time.Duration
-	// MaxLifetime caps exp - iat. Zero means DefaultMaxLifetime (6 h):
+	// MaxLifetime caps exp - iat, except for the tokens of an issuer or
+	// family that sets its own (Issuer.MaxLifetime: Semaphore's 24 h
+	// replaces this cap for Semaphore's tokens only, whether it is higher
+	// or lower). Zero means DefaultMaxLifetime (6 h):
 	// GitLab tokens live as long as the job's timeout. Raise it if your
 	// users run longer jobs, up to MaxLifetimeLimit (24 h); a negative
 	// value or one above the limit is a configuration error.

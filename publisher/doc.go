@@ -35,6 +35,11 @@
 // provider names its organization, its Issuer is that organization's, and
 // the lookup offers a token only the publishers of its own member, so a
 // token of organization A never matches a publisher of organization B.
+// Some families sign every member's tokens with one key set (Semaphore's
+// does): the signature then proves the provider, and what tells the
+// organizations apart is the token's iss and its organization claim, which
+// the provider requires to name the same organization, and the policy's
+// organization rules.
 //
 // Anyone can make up an organization and send a token naming its issuer.
 // The verifier fetches keys only for the members it admits, and asks after

@@ -70,6 +70,11 @@ func (p *Semaphore) Validate() error {
 	case !ident.Label(p.Organization):
 		return policyError(kind, "organization", "%q is not a Semaphore organization name: one DNS label of lower-case "+
 			"letters, digits and '-', as in https://<organization>.semaphoreci.com", p.Organization)
+	case p.IssuerURL != "" && p.IssuerURL != providers.SemaphoreIssuer(p.Organization) &&
+		strings.HasSuffix(strings.ToLower(p.IssuerURL), providers.SemaphoreIssuerSuffix):
+		// Another organization's real issuer: the policy could never match.
+		return policyError(kind, "issuer", "%q is not organization %q's issuer, %s; leave issuer out", p.IssuerURL,
+			p.Organization, providers.SemaphoreIssuer(p.Organization))
 	case !ident.LowerUUID(p.OrganizationID):
 		return policyError(kind, "organization_id", "%q is not the organization's id (a lower-case UUID)", p.OrganizationID)
 	case !semaphoreProject(p.Project):

@@ -54,7 +54,7 @@ type Config struct {
 	// Token checks; see oidc.Config for their defaults and limits
 	// (oidc.NoLeeway allows no clock skew).
 	Leeway                 time.Duration
-	MaxLifetime            time.Duration    // caps exp - iat; default 6 h
+	MaxLifetime            time.Duration    // caps exp - iat; default 6 h; a provider's own cap (Semaphore's 24 h) replaces it for its tokens
 	MaxTokenSize           int              // caps the token's length; default 16 KiB
 	AllowMultipleAudiences bool             // accept an aud array with other values beside Audience
 	Now                    func() time.Time // the clock, also for the default key cache and replay store; default time.Now
