@@ -104,6 +104,40 @@ func mintSemaphore(edit func(c *claims.Semaphore, v string), opts ...func(v stri
 	}
 }
 
+// cciFamily is the kit's CircleCI family, as a Provider.
+func cciFamily(iss *providertest.Issuer) providers.Provider { return iss.CircleCI() }
+
+// cciPubs registers the fixture's publisher (cciPolicy, edited) on the
+// kit's member for its organization.
+func cciPubs(edit func(*publisher.CircleCI)) func(*providertest.Issuer) []publisher.Registered {
+	return func(iss *providertest.Issuer) []publisher.Registered {
+		org, err := iss.CircleCIOrg(cciOrg)
+		if err != nil {
+			panic(err)
+		}
+		p := cciPolicy()
+		p.IssuerURL = org.URL()
+		if edit != nil {
+			edit(p)
+		}
+		return []publisher.Registered{{ID: "hello-world", Policy: p}}
+	}
+}
+
+func mintCircleCI(edit func(c *claims.CircleCI, v string), opts ...func(v string) oidctest.MintOption) func(*providertest.Issuer, string) (string, error) {
+	return func(iss *providertest.Issuer, v string) (string, error) {
+		c := providertest.CircleCIClaims()
+		if edit != nil {
+			edit(c, v)
+		}
+		var mo []oidctest.MintOption
+		for _, o := range opts {
+			mo = append(mo, o(v))
+		}
+		return iss.MintCircleCI(c, mo...)
+	}
+}
+
 var hostileCases = []hostileCase{
 	// oidc.Error: the value at fault.
 	{name: "iss", mint: mintGitHub(nil, func(v string) oidctest.MintOption { return oidctest.IssuerURL(v) }), want: oidc.ErrIssuer},
@@ -192,6 +226,27 @@ var hostileCases = []hostileCase{
 	{name: "semaphore sub", prov: semaphoreProv, pubs: semaphorePubs(false), mint: mintSemaphore(func(c *claims.Semaphore, v string) { c.Subject = v }), want: publisher.ErrNoPublisher},
 	{name: "semaphore job_type", prov: semaphoreProv, pubs: semaphorePubs(false), mint: mintSemaphore(func(c *claims.Semaphore, v string) { c.JobType = v }), want: publisher.ErrNoPublisher},
 	{name: "semaphore ref, in a refs rule", prov: semaphoreProv, pubs: semaphorePubs(true), mint: mintSemaphore(func(c *claims.Semaphore, v string) { c.Ref = v }), want: publisher.ErrNoPublisher},
+	// CircleCI, through the kit's family: the organization's publisher
+	// admits its issuer, so every value reaches the claims or the policy.
+	{name: "circleci vcs-origin", prov: cciFamily, pubs: cciPubs(nil), mint: mintCircleCI(func(c *claims.CircleCI, v string) {
+		c.VCSOrigin = v
+	}), want: publisher.ErrNoPublisher},
+	{name: "circleci vcs-ref, in a refs rule", prov: cciFamily, pubs: cciPubs(func(p *publisher.CircleCI) {
+		tags, err := publisher.ParseRefPattern("refs/tags/v*")
+		if err != nil {
+			panic(err)
+		}
+		p.Refs = []publisher.RefPattern{tags}
+	}), mint: mintCircleCI(func(c *claims.CircleCI, v string) { c.VCSRef = v }), want: publisher.ErrNoPublisher},
+	{name: "circleci project-id", prov: cciFamily, pubs: cciPubs(nil), mint: mintCircleCI(func(c *claims.CircleCI, v string) {
+		c.ProjectID = v
+	}), want: publisher.ErrClaims},
+	{name: "circleci org-id", prov: cciFamily, pubs: cciPubs(nil), mint: mintCircleCI(nil, func(v string) oidctest.MintOption {
+		return oidctest.Claim("oidc.circleci.com/org-id", v)
+	}), want: publisher.ErrClaims},
+	{name: "circleci context-ids", prov: cciFamily, pubs: cciPubs(nil), mint: mintCircleCI(func(c *claims.CircleCI, v string) {
+		c.ContextIDs = []string{cciContext, v}
+	}), want: publisher.ErrClaims},
 	// NoMatchError: the lookup key, when nothing is registered for it.
 	{name: "google email", prov: (*providertest.Issuer).Google, mint: func(iss *providertest.Issuer, v string) (string, error) {
 		c := providertest.GoogleClaims()
