@@ -1,6 +1,8 @@
 package providers
 
 import (
+	"slices"
+
 	"github.com/trustpub/trustpub/internal/nilness"
 	"github.com/trustpub/trustpub/internal/quote"
 
@@ -54,8 +56,13 @@ type family struct {
 	name func(claims.Set) string
 }
 
-// Family implements Family.
-func (f *family) Family() oidc.Family { return f.fam }
+// Family implements Family: a copy, its algorithms too, so that a caller
+// cannot change the provider.
+func (f *family) Family() oidc.Family {
+	fam := f.fam
+	fam.Algorithms = slices.Clone(fam.Algorithms)
+	return fam
+}
 
 // Member implements Family.
 func (f *family) Member(set claims.Set) string {
