@@ -32,8 +32,10 @@ const maxContextIDs = 64
 // SSH, where a person had a shell, is refused unless AllowSSHRerun is set.
 type CircleCI struct {
 	// IssuerURL is the issuer the policy trusts. Empty means the
-	// organization's own, providers.CircleCIIssuer(OrganizationID); set it
-	// only for a test issuer.
+	// organization's own, providers.CircleCIIssuer(OrganizationID), what
+	// npm trusts; providers.CircleCIRootIssuer trusts CircleCI's root
+	// issuer, shared by every organization (what PyPI registers); any
+	// other is a test issuer.
 	IssuerURL string `json:"issuer,omitempty"`
 	// OrganizationID is the organization's id (claim
 	// oidc.circleci.com/org-id), shown under Organization Settings >
@@ -212,7 +214,7 @@ func circleciVCSOrigin(s string) bool {
 func (*CircleCI) Rules() []ClaimRule { return slices.Clone(circleciRules) }
 
 var circleciRules = []ClaimRule{
-	{"iss", CompareExact, UseRequired, "issuer", "`https://oidc.circleci.com/org/<organization_id>`, or the policy's `issuer`: each organization's issuer is its own trust domain, and `oidc.circleci.com/org-id` must name the same organization"},
+	{"iss", CompareExact, UseRequired, "issuer", "`https://oidc.circleci.com/org/<organization_id>`, each organization's own trust domain; or the policy's `issuer`, e.g. the root issuer `https://oidc.circleci.com` (`--root-issuer`) shared by every organization; either way `oidc.circleci.com/org-id` must be `organization_id`"},
 	{"aud", CompareExact, UseRequired, "", "the registry's `Config.Audience`, checked by package oidc; CircleCI's default is the organization's id, a job asks for the registry's with `circleci run oidc get --claims '{\"aud\": \"…\"}'`"},
 	{"jti", CompareNotCompared, UseNone, "", "CircleCI does not document one; with `iss`, the replay identity when present, else the token's hash"},
 	{"sub", CompareIgnored, UseNone, "", "`org/<org id>/project/<project id>/user/<user id>`, the V2 token appends `/vcs-origin/<origin>/vcs-ref/<ref>`; the claims below are used instead (the user id is only logged)"},
