@@ -60,7 +60,7 @@ func (p *ActiveState) Validate() error {
 		return policyError(claims.KindActiveState, "organization", "%q is not an organization name (no ':', '/', spaces or control characters)", p.Organization)
 	case !activestateName(p.Project):
 		return policyError(claims.KindActiveState, "project", "%q is not a project name (no ':', '/', spaces or control characters)", p.Project)
-	case !activestateUUID(p.ActorID):
+	case !ident.UUID(p.ActorID):
 		return policyError(claims.KindActiveState, "actor_id", "%q is not the user's id (a UUID)", p.ActorID)
 	case !activestateName(p.Builder):
 		return policyError(claims.KindActiveState, "builder", "%q is not a builder name (e.g. pypi-publisher)", p.Builder)
@@ -102,27 +102,6 @@ func (p *ActiveState) Check(set claims.Set) []Mismatch {
 // space or control character.
 func activestateName(s string) bool {
 	return s != "" && len(s) <= 255 && !strings.ContainsAny(s, ":/ \t") && !ident.HasControl(s)
-}
-
-// activestateUUID accepts the 8-4-4-4-12 hexadecimal form.
-func activestateUUID(s string) bool {
-	if len(s) != 36 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch i {
-		case 8, 13, 18, 23:
-			if c != '-' {
-				return false
-			}
-		default:
-			if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F') {
-				return false
-			}
-		}
-	}
-	return true
 }
 
 // Rules documents every claim of an ActiveState token: how this policy
