@@ -35,7 +35,9 @@ import (
 //     random signature costs about as much as a valid one;
 //   - an unknown kid makes at most one fetch per RefetchInterval (60 s);
 //   - at most MaxIssuers (1000) issuers are kept, each dropped after
-//     IdleTimeout (24 h) without use.
+//     IdleTimeout (24 h) without use, and apart from them at most
+//     MaxMembers (10,000) members of issuer families, the least recently
+//     used dropped for a new one; a member's keys must be on its own host.
 //
 // An EC curve goes with one algorithm (ES256, ES384), so the issuer's
 // Algorithms, RS256 only unless configured, decide whether an EC key is ever
@@ -78,6 +80,14 @@ type CacheConfig struct {
 	// (the issuers already kept are never evicted for it, so a stream of
 	// new issuers cannot turn into a stream of fetches). Default 1000.
 	MaxIssuers int
+	// MaxMembers caps the members of issuer families (one CircleCI or
+	// Semaphore organization each) kept, apart from MaxIssuers, so that
+	// however many organizations a registry serves, they never crowd out
+	// its fixed issuers. A verifier asks for the keys of a member only once
+	// its family admitted it (a registered publisher names it); when the
+	// cache is full, the member used least recently is dropped for the new
+	// one. Default 10,000.
+	MaxMembers int
 	// Shared, when set, shares the last good key set between replicas, so a
 	// replica started during an issuer outage still has keys.
 	Shared KeyStore
@@ -128,6 +138,7 @@ type KeyCache struct {
 	mu       sync.Mutex
 	closed   atomic.Bool // set under mu, so that no fetch starts after Close
 	issuers  map[issuerID]*issuerKeys
+	members  int       // how many of issuers are family members
 	fullWarn time.Time // when a refused issuer was last logged
 }
 
@@ -189,6 +200,9 @@ func NewKeyCache(cfg CacheConfig) *KeyCache {
 	cfg.MaxRSABits = min(max(cfg.MaxRSABits, minRSABits), capRSABits)
 	if cfg.MaxIssuers <= 0 {
 		cfg.MaxIssuers = 1000
+	}
+	if cfg.MaxMembers <= 0 {
+		cfg.MaxMembers = 10000
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
@@ -284,11 +298,22 @@ func (c *KeyCache) state(iss Issuer, now time.Time) (*issuerKeys, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	st := c.issuers[id]
-	if st == nil {
-		if len(c.issuers) >= c.cfg.MaxIssuers {
+	if st == nil && iss.member {
+		if c.members >= c.cfg.MaxMembers {
 			c.dropIdleLocked(now)
 		}
-		if len(c.issuers) >= c.cfg.MaxIssuers {
+		if c.members >= c.cfg.MaxMembers {
+			c.dropLeastUsedMemberLocked()
+		}
+		st = &issuerKeys{iss: iss, jwksURL: iss.JWKSURL}
+		c.issuers[id] = st
+		c.members++
+	}
+	if st == nil {
+		if len(c.issuers)-c.members >= c.cfg.MaxIssuers {
+			c.dropIdleLocked(now)
+		}
+		if len(c.issuers)-c.members >= c.cfg.MaxIssuers {
 			if now.Sub(c.fullWarn) >= c.cfg.RefetchInterval {
 				c.fullWarn = now
 				c.log.Warn("oidc: key cache full, issuer refused", "issuer", iss.URL, "max", c.cfg.MaxIssuers)
@@ -311,9 +336,36 @@ func (c *KeyCache) state(iss Issuer, now time.Time) (*issuerKeys, error) {
 func (c *KeyCache) dropIdleLocked(now time.Time) {
 	for id, st := range c.issuers {
 		if idle := now.Sub(time.UnixMilli(st.used.Load())); idle > c.cfg.IdleTimeout {
-			delete(c.issuers, id)
+			c.forgetLocked(id, st)
 			c.log.Info("oidc: idle issuer dropped", "issuer", st.iss.URL, "idle", idle.Round(time.Second))
 		}
+	}
+}
+
+// dropLeastUsedMemberLocked forgets the family member used least recently,
+// to make room for another. Only admitted members reach the cache, so the
+// scan runs only when a new registered organization's token arrives at a
+// full cache.
+func (c *KeyCache) dropLeastUsedMemberLocked() {
+	var oldest issuerID
+	var st *issuerKeys
+	for id, s := range c.issuers {
+		if s.iss.member && (st == nil || s.used.Load() < st.used.Load()) {
+			oldest, st = id, s
+		}
+	}
+	if st != nil {
+		c.forgetLocked(oldest, st)
+		c.log.Info("oidc: family member dropped for another", "issuer", st.iss.URL, "max", c.cfg.MaxMembers)
+	}
+}
+
+// forgetLocked removes an issuer from the cache. A fetch in flight for it
+// finishes on its own, tracked by the WaitGroup.
+func (c *KeyCache) forgetLocked(id issuerID, st *issuerKeys) {
+	delete(c.issuers, id)
+	if st.iss.member {
+		c.members--
 	}
 }
 
@@ -633,7 +685,7 @@ func (c *KeyCache) locate(st *issuerKeys, miss bool) (string, error) {
 	if last != "" && current && !miss {
 		return last, nil
 	}
-	url, age, err := c.discover(st.iss.URL)
+	url, age, err := c.discover(st.iss)
 	var unreachable *unreachableError
 	switch {
 	case err != nil && last != "" && errors.As(err, &unreachable):

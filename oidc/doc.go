@@ -168,7 +168,12 @@
 //     cap is refused with [ErrKeysUnavailable] rather than evicting another,
 //     so that a stream of made-up issuers cannot turn into a stream of
 //     fetches. An issuer unused for IdleTimeout (24 h) is dropped and no
-//     longer refreshed.
+//     longer refreshed. Members of issuer families (a [Family]'s, one per
+//     organization) have their own budget, MaxMembers (10,000): only
+//     admitted members reach the cache, so when it is full the member used
+//     least recently is dropped for the new one, and however many
+//     organizations a registry serves they never take a fixed issuer's
+//     room. A member's discovery must name keys on the member's own host.
 //   - Replicas. With Shared set, each fetched set is saved with the time it
 //     was fetched ([KeyStore]); a replica whose own fetch fails takes a
 //     fresher saved set, still subject to MaxStale from the original fetch,

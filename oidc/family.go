@@ -140,7 +140,7 @@ func (fs families) member(iss string) (Issuer, *family, bool) {
 		return Issuer{}, nil, false
 	}
 	m := found.issuer
-	m.URL = iss
+	m.URL, m.member = iss, true
 	return m, found, true
 }
 

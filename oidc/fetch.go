@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/trustpub/trustpub/internal/quote"
 )
 
 // restrictRedirects copies the client and allows only redirects that stay on
@@ -52,7 +54,8 @@ func (e *unreachableError) Unwrap() error { return e.err }
 
 // discover reads the issuer's OpenID configuration for its jwks_uri, and
 // how long the document may be cached.
-func (c *KeyCache) discover(issuer string) (string, time.Duration, error) {
+func (c *KeyCache) discover(iss Issuer) (string, time.Duration, error) {
+	issuer := iss.URL
 	body, age, err := c.get(strings.TrimSuffix(issuer, "/") + "/.well-known/openid-configuration")
 	if err != nil {
 		return "", 0, &unreachableError{err}
@@ -69,6 +72,12 @@ func (c *KeyCache) discover(issuer string) (string, time.Duration, error) {
 	}
 	if err := checkHTTPS(doc.JWKSURI); err != nil {
 		return "", 0, fmt.Errorf("discovery document of %s: jwks_uri: %w", issuer, err)
+	}
+	// A family member's keys come from its own host: its name is all that
+	// tells it from a stranger's, so it may not send the cache elsewhere.
+	if iss.member && !sameHost(issuer, doc.JWKSURI) {
+		return "", 0, fmt.Errorf("discovery document of %s: jwks_uri %s is on another host than the issuer, "+
+			"which a member of an issuer family may not name", issuer, quote.Value(doc.JWKSURI))
 	}
 	return doc.JWKSURI, age, nil
 }
@@ -120,4 +129,12 @@ func maxAge(cc string) time.Duration {
 		}
 	}
 	return age
+}
+
+// sameHost reports whether two https URLs name one host and port, host
+// names compared without case.
+func sameHost(a, b string) bool {
+	ua, err1 := url.Parse(a)
+	ub, err2 := url.Parse(b)
+	return err1 == nil && err2 == nil && ua.Host != "" && strings.EqualFold(ua.Host, ub.Host)
 }

@@ -28,6 +28,8 @@ type Issuer struct {
 	// (Semaphore's, 24 h) needs no looser cap for every other issuer. At
 	// most MaxLifetimeLimit.
 	MaxLifetime time.Duration
+
+	member bool // a Family's member: the key cache keeps it in its own budget
 }
 
 // Config configures a Verifier.
