@@ -298,7 +298,7 @@ func (c *KeyCache) state(iss Issuer, now time.Time) (*issuerKeys, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	st := c.issuers[id]
-	if st == nil && iss.member {
+	if st == nil && iss.FamilyMember {
 		if c.members >= c.cfg.MaxMembers {
 			c.dropIdleLocked(now)
 		}
@@ -350,7 +350,7 @@ func (c *KeyCache) dropLeastUsedMemberLocked() {
 	var oldest issuerID
 	var st *issuerKeys
 	for id, s := range c.issuers {
-		if s.iss.member && (st == nil || s.used.Load() < st.used.Load()) {
+		if s.iss.FamilyMember && (st == nil || s.used.Load() < st.used.Load()) {
 			oldest, st = id, s
 		}
 	}
@@ -364,7 +364,7 @@ func (c *KeyCache) dropLeastUsedMemberLocked() {
 // finishes on its own, tracked by the WaitGroup.
 func (c *KeyCache) forgetLocked(id issuerID, st *issuerKeys) {
 	delete(c.issuers, id)
-	if st.iss.member {
+	if st.iss.FamilyMember {
 		c.members--
 	}
 }

@@ -31,7 +31,8 @@ var (
 	ErrNotYetValid = errors.New("token not yet valid")
 	// ErrIssuedInFuture: iat is in the future, beyond the leeway.
 	ErrIssuedInFuture = errors.New("token issued in the future")
-	// ErrLifetime: exp - iat exceeds Config.MaxLifetime, or is negative.
+	// ErrLifetime: exp - iat exceeds the issuer's own MaxLifetime, or else
+	// Config.MaxLifetime, or is negative.
 	ErrLifetime = errors.New("token lifetime too long")
 	// ErrUnknownKey: no key of the issuer has the token's kid.
 	ErrUnknownKey = errors.New("unknown signing key")

@@ -68,7 +68,7 @@ func MemberName(name string) bool {
 // Member returns the name of the member whose issuer URL is iss, if iss is
 // one of the family's.
 func (f *Family) Member(iss string) (string, bool) {
-	if f.Name == nil || len(iss) <= len(f.Prefix)+len(f.Suffix) ||
+	if f == nil || f.Name == nil || len(iss) <= len(f.Prefix)+len(f.Suffix) ||
 		!strings.HasPrefix(iss, f.Prefix) || !strings.HasSuffix(iss, f.Suffix) {
 		return "", false
 	}
@@ -85,7 +85,12 @@ func (f *Family) URL(name string) string { return f.Prefix + name + f.Suffix }
 
 // String describes the family by its form, e.g.
 // "https://oidc.circleci.com/org/<member>".
-func (f *Family) String() string { return f.URL("<member>") }
+func (f *Family) String() string {
+	if f == nil {
+		return "<nil family>"
+	}
+	return f.URL("<member>")
+}
 
 // check validates the family's description; Admit is checked by the
 // verifier, which needs it.
@@ -140,7 +145,7 @@ func (fs families) member(iss string) (Issuer, *family, bool) {
 		return Issuer{}, nil, false
 	}
 	m := found.issuer
-	m.URL, m.member = iss, true
+	m.URL, m.FamilyMember = iss, true
 	return m, found, true
 }
 

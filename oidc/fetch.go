@@ -75,7 +75,7 @@ func (c *KeyCache) discover(iss Issuer) (string, time.Duration, error) {
 	}
 	// A family member's keys come from its own host: its name is all that
 	// tells it from a stranger's, so it may not send the cache elsewhere.
-	if iss.member && !sameHost(issuer, doc.JWKSURI) {
+	if iss.FamilyMember && !sameHost(issuer, doc.JWKSURI) {
 		return "", 0, fmt.Errorf("discovery document of %s: jwks_uri %s is on another host than the issuer, "+
 			"which a member of an issuer family may not name", issuer, quote.Value(doc.JWKSURI))
 	}

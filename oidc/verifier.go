@@ -28,8 +28,11 @@ type Issuer struct {
 	// (Semaphore's, 24 h) needs no looser cap for every other issuer. At
 	// most MaxLifetimeLimit.
 	MaxLifetime time.Duration
-
-	member bool // a Family's member: the key cache keeps it in its own budget
+	// FamilyMember marks a member of a Family, as the verifier describes
+	// one to its key source: a KeyCache keeps members apart from fixed
+	// issuers (CacheConfig.MaxMembers) and takes their keys only from
+	// their own host.
+	FamilyMember bool
 }
 
 // Config configures a Verifier.
@@ -182,11 +185,16 @@ func (v *Verifier) WithAudience(aud string) (*Verifier, error) {
 // issuer, or a member of a configured family (whether or not its Admit
 // would admit it).
 func (v *Verifier) Issuer(iss string) (Issuer, bool) {
-	if i, ok := v.issuers[iss]; ok {
-		return *i, true
+	i, ok := v.issuers[iss]
+	var m Issuer
+	if ok {
+		m = *i
+	} else if m, _, ok = v.families.member(iss); !ok {
+		return Issuer{}, false
 	}
-	m, _, ok := v.families.member(iss)
-	return m, ok
+	// A copy: the verifier's own lists must not change under it.
+	m.Aliases, m.Algorithms = slices.Clone(m.Aliases), slices.Clone(m.Algorithms)
+	return m, true
 }
 
 // Verify checks a compact JWS and returns the verified token. Cheap checks

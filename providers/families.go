@@ -80,6 +80,9 @@ func (f *family) Member(set claims.Set) string {
 // name the organization its issuer is for: a token signed by one
 // organization's key never passes for another's.
 func (f *family) Decode(t *oidc.Token) (claims.Set, error) {
+	if t == nil {
+		return nil, &claims.Error{Err: claims.ErrInvalid, Claim: "(claims set)", Reason: "no token"}
+	}
 	name, ok := f.fam.Member(t.Issuer)
 	if !ok {
 		return nil, &claims.Error{Err: claims.ErrInvalid, Claim: "iss",
@@ -111,6 +114,6 @@ func newFamily(kind claims.Kind, fam oidc.Family, claim string, decode func(*oid
 	if len(fam.Algorithms) == 0 {
 		fam.Algorithms = []string{"RS256"}
 	}
-	return &family{provider: provider{kind: kind, issuer: oidc.Issuer{Algorithms: fam.Algorithms}, decode: decode},
+	return &family{provider: provider{kind: kind, issuer: oidc.Issuer{Algorithms: slices.Clone(fam.Algorithms)}, decode: decode},
 		fam: fam, claim: claim, name: name}
 }

@@ -10,6 +10,8 @@
 package providers
 
 import (
+	"slices"
+
 	"github.com/trustpub/trustpub/claims"
 	"github.com/trustpub/trustpub/oidc"
 )
@@ -35,8 +37,12 @@ type provider struct {
 	decode func(t *oidc.Token) (claims.Set, error)
 }
 
-func (p *provider) Kind() claims.Kind   { return p.kind }
-func (p *provider) Issuer() oidc.Issuer { return p.issuer }
+func (p *provider) Kind() claims.Kind { return p.kind }
+func (p *provider) Issuer() oidc.Issuer {
+	iss := p.issuer // a copy, so that a caller cannot change the provider
+	iss.Aliases, iss.Algorithms = slices.Clone(iss.Aliases), slices.Clone(iss.Algorithms)
+	return iss
+}
 func (p *provider) Decode(t *oidc.Token) (claims.Set, error) {
 	return p.decode(t)
 }

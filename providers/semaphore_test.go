@@ -187,7 +187,7 @@ func checkSemaphoreFamilyInOIDC(t *testing.T, fam oidc.Family) {
 			t.Errorf("%s's 24-hour token: %v, want %v", org, err, want)
 		}
 	}
-	want := []oidc.Issuer{{URL: "https://acme.semaphoreci.com", Algorithms: []string{"RS256"}, MaxLifetime: 24 * time.Hour}}
+	want := []oidc.Issuer{{URL: "https://acme.semaphoreci.com", Algorithms: []string{"RS256"}, MaxLifetime: 24 * time.Hour, FamilyMember: true}}
 	if diff := cmp.Diff(want, asked); diff != "" {
 		t.Errorf("keys looked for (-want +got):\n%s", diff)
 	}

@@ -13,7 +13,9 @@ import (
 // (providers.Family) asks it before fetching the keys of a member: so only
 // organizations some registered publisher names cost a fetch, and a member
 // registered a moment ago is trusted at once. A registry's database answers
-// with an indexed EXISTS on the publishers' issuer column.
+// with an indexed EXISTS on the publishers' issuer column, which must hold
+// each policy's Issuer() (for a CircleCI or Semaphore policy without an
+// issuer field, the organization's URL it derives), not the JSON field.
 type IssuerIndex interface {
 	// HasIssuer reports whether some registered publisher's policy has
 	// this Issuer. An error fails the token as an outage (ErrStore).

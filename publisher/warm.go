@@ -8,13 +8,18 @@ import (
 	"github.com/trustpub/trustpub/oidc"
 )
 
+// warmers is how many key sets Warm fetches at once.
+const warmers = 8
+
 // Warm fetches the keys of every configured issuer now, so that the first
-// tokens do not wait for them: of every fixed issuer, and of the family
-// members in Config.FamilyMembers or named by a MemoryStore's publishers. The verifier works whether or not it
-// succeeds (keys are otherwise fetched on first use): the returned error,
-// which joins one error per issuer that failed (oidc.ErrKeysUnavailable, or
-// ctx's error), is for a caller that wants to stop its start-up. With
-// Config.Keys set, the caller owns the key source and Warm does nothing.
+// tokens do not wait for them: of every fixed issuer first, then of the
+// family members in Config.FamilyMembers or named by a MemoryStore's
+// publishers, at most eight at a time. The verifier works whether or not
+// it succeeds (keys are otherwise fetched on first use): the returned
+// error, which joins one error per issuer that failed
+// (oidc.ErrKeysUnavailable, or ctx's error), is for a caller that wants to
+// stop its start-up. With Config.Keys set, the caller owns the key source
+// and Warm does nothing.
 func (v *Verifier) Warm(ctx context.Context) error {
 	if v == nil || v.tokens == nil {
 		return errors.New("publisher: the Verifier was not built by New")
@@ -23,25 +28,22 @@ func (v *Verifier) Warm(ctx context.Context) error {
 		return nil
 	}
 	seen := make(map[string]bool)
+	var list []oidc.Issuer
+	for _, p := range v.byIssuer {
+		if iss := p.Issuer(); !seen[iss.URL] { // else an alias of an issuer listed
+			seen[iss.URL] = true
+			list = append(list, iss)
+		}
+	}
+	list = append(list, v.warmMembers()...)
 	var wg sync.WaitGroup
 	var mu sync.Mutex
 	var errs []error
-	for _, p := range v.byIssuer {
-		iss := p.Issuer()
-		if seen[iss.URL] {
-			continue // an alias of an issuer already warmed
-		}
-		seen[iss.URL] = true
+	slots := make(chan struct{}, warmers)
+	for _, iss := range list {
+		slots <- struct{}{}
 		wg.Go(func() {
-			if err := v.cache.Prefetch(ctx, iss); err != nil {
-				mu.Lock()
-				errs = append(errs, err)
-				mu.Unlock()
-			}
-		})
-	}
-	for _, iss := range v.warmMembers() {
-		wg.Go(func() {
+			defer func() { <-slots }()
 			if err := v.cache.Prefetch(ctx, iss); err != nil {
 				mu.Lock()
 				errs = append(errs, err)
