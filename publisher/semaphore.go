@@ -176,7 +176,7 @@ var semaphoreRules = []ClaimRule{
 	{"prj_id", ComparePinnedID, UseRequired, "project_id", "a UUID and, lower-cased, the lookup key: a project deleted and its name taken again has another"},
 	{"repo_slug", CompareExact, UseRequired, "repo_slug", "`owner/name`, case included, as PyPI compares it; for a pull request it names the base repository, not the fork"},
 	{"ref", ComparePattern, UseOptional, "refs", "the full ref (`refs/tags/v1.0.0`) must match one of `refs` (`*` stays within a segment, `**` crosses `/`)"},
-	{"ref_type", CompareRefused, UseRequired, "ref_type", "must be `branch` or `tag`: `pull-request` jobs never publish, since a fork's pull request runs with the base project's identity and the token does not name the fork"},
+	{"ref_type", CompareRefused, UseRequired, "ref_type", "must be `branch` or `tag`: `pull-request` jobs (`pr` in the documented `sub` template) never publish, since a fork's pull request runs with the base project's identity and the token does not name the fork"},
 	{"job_type", CompareRefused, UseRequired, "job_type", "must be `pipeline_job`: `debug_job` and `project_debug_job` are shells a person opened with `sem debug`"},
 	{"repo", CompareIgnored, UseNone, "", "the repository's name; `repo_slug` is compared instead"},
 	{"branch", CompareIgnored, UseNone, "", "also `tag`, `pr`, `pr_branch`: `ref` and `ref_type` say the same"},
