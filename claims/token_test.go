@@ -71,7 +71,19 @@ var decoders = map[string]decoder{
 		func(p string) (claims.Set, error) { return orNil(claims.DecodeSemaphore(p)) },
 		func(t *oidc.Token) (claims.Set, error) { return orNil(claims.DecodeSemaphoreToken(t)) },
 	},
+	"circleci": {
+		func(p string) (claims.Set, error) { return orNil(claims.DecodeCircleCI(p)) },
+		func(t *oidc.Token) (claims.Set, error) { return orNil(claims.DecodeCircleCIToken(t)) },
+	},
 }
+
+// CircleCI's claims the cases edit.
+const (
+	cciOrigin   = "oidc.circleci.com/vcs-origin"
+	cciRef      = "oidc.circleci.com/vcs-ref"
+	cciContexts = "oidc.circleci.com/context-ids"
+	cciSSH      = "oidc.circleci.com/ssh-rerun"
+)
 
 // orNil turns a typed nil into a nil Set, so that results compare.
 func orNil[T claims.Set](c T, err error) (claims.Set, error) {
@@ -121,10 +133,20 @@ func TestDecodeTokenIsDecodePayload(t *testing.T) {
 		"semaphore":            verified(iss.Mint(providertest.SemaphoreClaims(), novel...)),
 		"semaphore null":       verified(iss.Mint(providertest.SemaphoreClaims(), nulls("tag", "pr", "actor")...)),
 		"semaphore wrong type": verified(iss.Mint(providertest.SemaphoreClaims(), oidctest.Claim("pr", 12))),
+		// The verifier trusts the kit's issuer alone: CircleCI's root issuer.
+		"circleci":             verified(iss.MintCircleCIRoot(nil, novel...)),
+		"circleci null":        verified(iss.MintCircleCIRoot(nil, nulls(cciOrigin, cciRef, cciContexts)...)),
+		"circleci ssh null":    verified(iss.MintCircleCIRoot(nil, nulls(cciSSH)...)),
+		"circleci as string":   verified(iss.MintCircleCIRoot(nil, oidctest.Claim(cciSSH, "false"))),
+		"circleci one context": verified(iss.MintCircleCIRoot(nil, oidctest.Claim(cciContexts, "8b1e4d7a-0c3f-4a6e-9d2b-5c8f1a4e7b0d"))),
+		"circleci upper case": verified(iss.MintCircleCIRoot(nil, oidctest.Claim("oidc.circleci.com/project-id",
+			"7C9E6A4B-2F1D-4B8A-A3E5-6D7F8091A2B3"))),
 	}
 	fails := map[string]error{"github wrong type": claims.ErrType, "github missing": claims.ErrMissing,
 		"gitlab wrong type": claims.ErrType, "google nested": claims.ErrType, "google as string": claims.ErrType,
-		"activestate empty": claims.ErrMissing, "buildkite as string": claims.ErrType, "semaphore wrong type": claims.ErrType}
+		"activestate empty": claims.ErrMissing, "buildkite as string": claims.ErrType, "semaphore wrong type": claims.ErrType,
+		"circleci ssh null": claims.ErrMissing, "circleci as string": claims.ErrType, "circleci one context": claims.ErrType,
+		"circleci upper case": claims.ErrInvalid}
 	everything := cmp.Exporter(func(reflect.Type) bool { return true })
 	for name, tok := range tokens {
 		t.Run(name, func(t *testing.T) {
@@ -159,6 +181,14 @@ func TestDecodeTokenIsDecodePayload(t *testing.T) {
 	}
 	if bk, err := claims.DecodeBuildkiteToken(tokens["buildkite null"]); err != nil || bk.BuildTag != "" || bk.StepKey != "" || len(bk.Extra) != 0 {
 		t.Errorf("null Buildkite claims: %+v, %v", bk, err)
+	}
+	cci, err := claims.DecodeCircleCIToken(tokens["circleci"])
+	if err != nil || cci.OrganizationID != providertest.CircleCIClaims().OrganizationID || string(cci.Extra["novel"]) != `{"x":[1,"y",null]}` {
+		t.Errorf("CircleCI claims: %+v, %v", cci, err)
+	}
+	if cci, err := claims.DecodeCircleCIToken(tokens["circleci null"]); err != nil || cci.VCSOrigin != "" || cci.VCSRef != "" ||
+		cci.ContextIDs != nil || len(cci.Extra) != 0 {
+		t.Errorf("null CircleCI claims: %+v, %v", cci, err)
 	}
 }
 

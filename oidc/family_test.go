@@ -229,17 +229,37 @@ func TestFamilyAdmitOrder(t *testing.T) {
 	t.Parallel()
 	e := newFamilyEnv(t)
 	ctx := context.Background()
-	for name, opts := range map[string][]oidctest.MintOption{
-		"expired":        {oidctest.Expired()},
-		"wrong audience": {oidctest.Audience("other")},
-		"too long":       {oidctest.Lifetime(48 * time.Hour)},
+	sub := map[string]any{"sub": "a"}
+	valid := mint(t, e.a, sub)
+	parts := strings.Split(valid, ".")
+	madeUp := oidctest.IssuerURL(e.root.URL() + "/org/" + orgC)
+	for _, tc := range []struct {
+		name string
+		tok  string
+		want error
+	}{
+		{"expired", mint(t, e.a, sub, oidctest.Expired()), oidc.ErrExpired},
+		{"wrong audience", mint(t, e.a, sub, oidctest.Audience("other")), oidc.ErrAudience},
+		{"too long", mint(t, e.a, sub, oidctest.Lifetime(48*time.Hour)), oidc.ErrLifetime},
+		// Signed with RS384 and the member's key: a real signature, in an
+		// algorithm the family does not allow.
+		{"algorithm not the family's", mint(t, e.a, sub, oidctest.Header("alg", "RS384")), oidc.ErrAlgorithm},
+		{"not yet valid", mint(t, e.a, sub, oidctest.Claim("nbf", t0.Add(time.Hour).Unix())), oidc.ErrNotYetValid},
+		{"issued in the future", mint(t, e.a, sub, oidctest.IssuedAt(t0.Add(time.Hour))), oidc.ErrIssuedInFuture},
+		{"signature not base64url", parts[0] + "." + parts[1] + ".!!!", oidc.ErrMalformed},
+		{"made-up member, expired", mint(t, e.a, sub, madeUp, oidctest.Expired()), oidc.ErrExpired},
+		{"made-up member, wrong audience", mint(t, e.a, sub, madeUp, oidctest.Audience("other")), oidc.ErrAudience},
 	} {
-		if _, err := e.v.Verify(ctx, mint(t, e.a, map[string]any{"sub": "a"}, opts...)); err == nil {
-			t.Errorf("%s: accepted", name)
+		before := e.asked.Load()
+		if _, err := e.v.Verify(ctx, tc.tok); !errors.Is(err, tc.want) {
+			t.Errorf("%s: Verify = %v, want %v", tc.name, err, tc.want)
+		}
+		if n := e.asked.Load() - before; n != 0 {
+			t.Errorf("%s: Admit asked %d times for a token failing a cheap check", tc.name, n)
 		}
 	}
 	if n := e.asked.Load(); n != 0 {
-		t.Errorf("Admit asked %d times for tokens failing cheap checks", n)
+		t.Fatalf("Admit asked %d times for tokens failing cheap checks", n)
 	}
 	down := fmt.Errorf("wrapped: %w", errStoreDown)
 	e.fail.Store(&down)
@@ -249,6 +269,12 @@ func TestFamilyAdmitOrder(t *testing.T) {
 	}
 	if e.fetches() != 0 {
 		t.Errorf("Admit failing, yet %d fetches", e.fetches())
+	}
+	// The cases fail on their defect alone: the token the malformed one
+	// was cut from is accepted, and Admit was asked twice in all.
+	e.fail.Store(nil)
+	if _, err := e.v.Verify(ctx, valid); err != nil || e.asked.Load() != 2 {
+		t.Errorf("Verify of the valid token = %v, Admit asked %d times in all; want accepted, 2", err, e.asked.Load())
 	}
 }
 

@@ -508,17 +508,23 @@ func TestCircleCIRootIssuer(t *testing.T) {
 			cciAccepted(t, v, mintRoot(t, cciClaimsOf(cciOrg)), "root-a")
 			cciAccepted(t, v, k.mint(t, cciClaimsOf(cciOrg)), "member-a")
 
-			// Another organization's root token: root-a at most is a
-			// candidate, refused on the organization.
+			// Another organization's root token: its lookup key is B's, so
+			// root-a is no candidate, even from a store handing it out.
 			err := cciRefused(t, v, mintRoot(t, cciClaimsOf(cciOrgB)), publisher.ErrNoPublisher)
 			var nm *publisher.NoMatchError
-			if !errors.As(err, &nm) || nm.Issuer != k.URL() {
-				t.Fatalf("Verify = %v, want a NoMatchError on the root issuer", err)
+			if !errors.As(err, &nm) || nm.Issuer != k.URL() || nm.Key != cciOrgB+"/"+cciProject || len(nm.Rejected) != 0 {
+				t.Fatalf("Verify = %v, want a NoMatchError on the root issuer and B's key, with no candidate", err)
 			}
-			for _, r := range nm.Rejected {
-				if r.ID != "root-a" || len(r.Mismatches) != 1 || r.Mismatches[0].Rule != "organization_id" {
-					t.Errorf("rejected %+v", r)
-				}
+			// A's root token of another pipeline definition: root-a alone
+			// is a candidate (member-a is on another issuer), refused on it.
+			other := cciClaimsOf(cciOrg)
+			other.PipelineDefinitionID = cciOther
+			err = cciRefused(t, v, mintRoot(t, other), publisher.ErrNoPublisher)
+			if !errors.As(err, &nm) || len(nm.Rejected) != 1 {
+				t.Fatalf("Verify = %v, want a NoMatchError rejecting root-a alone", err)
+			}
+			if r := nm.Rejected[0]; r.ID != "root-a" || len(r.Mismatches) != 1 || r.Mismatches[0].Rule != "pipeline_definition_id" {
+				t.Errorf("rejected %+v", r)
 			}
 			// B's member token: neither policy is B's. The memory store
 			// does not admit B; FamilyMembers do, and no policy matches.

@@ -187,8 +187,9 @@ func TestCheckOtherKind(t *testing.T) {
 		claims.KindActiveState: providertest.ActiveStateClaims(),
 		claims.KindBuildkite:   providertest.BuildkiteClaims(),
 		claims.KindSemaphore:   providertest.SemaphoreClaims(),
+		claims.KindCircleCI:    providertest.CircleCIClaims(),
 	}
-	for _, p := range []publisher.Policy{ghMinimal(), glPolicy(), googPolicy(), asPolicy(), bkPolicy(), semPolicy()} {
+	for _, p := range []publisher.Policy{ghMinimal(), glPolicy(), googPolicy(), asPolicy(), bkPolicy(), semPolicy(), cciPolicy()} {
 		for kind, set := range sets {
 			got := p.Check(set)
 			if kind == p.Provider() {

@@ -260,6 +260,8 @@ func TestRuleNames(t *testing.T) {
 	gl.Refs, gl.RequireProtectedRef, gl.RequireHostedRunner = glPats(t, "refs/tags/v*"), true, true
 	goog := googPolicy()
 	goog.Subject = "123"
+	cci := cciPolicy()
+	cci.ContextIDs, cci.Refs = []string{cciContext}, glPats(t, "refs/tags/v*")
 	for _, c := range []struct {
 		name  string
 		p     publisher.Policy
@@ -273,6 +275,7 @@ func TestRuleNames(t *testing.T) {
 		{"activestate", asPolicy(), []string{"subject"}, &claims.ActiveState{}, &claims.GitHub{}},
 		{"buildkite", bkFull(), []string{"subject"}, &claims.Buildkite{}, &claims.GitHub{}},
 		{"semaphore", semFull(t), []string{"subject", "ref_type", "job_type"}, &claims.Semaphore{}, &claims.ActiveState{}},
+		{"circleci", cci, nil, &claims.CircleCI{}, &claims.Semaphore{}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()

@@ -249,6 +249,13 @@ func TestSpecificity(t *testing.T) {
 		{"ActiveState", &publisher.ActiveState{}, 0},
 		{"Semaphore", semPolicy(), 0},
 		{"Semaphore, refs", semFull(t), 1},
+		{"Buildkite", bkPolicy(), 0},
+		{"Buildkite, every rule", bkFull(), 5},
+		{"Buildkite, step key", &publisher.Buildkite{StepKey: "publish"}, 1},
+		{"CircleCI", cciPolicy(), 0},
+		{"CircleCI, SSH re-run allowed", &publisher.CircleCI{AllowSSHRerun: true}, 0},
+		{"CircleCI, contexts", &publisher.CircleCI{ContextIDs: []string{cciContext}}, 1},
+		{"CircleCI, contexts and refs", &publisher.CircleCI{ContextIDs: []string{cciContext}, Refs: ghPats(t, "refs/tags/*")}, 2},
 	} {
 		if got := tc.p.Specificity(); got != tc.want {
 			t.Errorf("%s: Specificity = %d, want %d", tc.name, got, tc.want)
