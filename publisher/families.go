@@ -31,7 +31,7 @@ func (v *Verifier) admission(cfg Config) error {
 	}
 	v.members = make(map[string]bool, len(cfg.FamilyMembers))
 	for _, iss := range cfg.FamilyMembers {
-		if p, _ := v.provider(iss); p == nil || v.byIssuer[iss] != nil {
+		if p, _ := v.provider(iss); p == nil || v.isFixed(iss) {
 			return fmt.Errorf("publisher: Config.FamilyMembers: %s is not a member of a configured issuer family", quote.Text(iss))
 		}
 		v.members[iss] = true
@@ -41,6 +41,12 @@ func (v *Verifier) admission(cfg Config) error {
 			"and Config.FamilyMembers is empty: no organization could ever be admitted")
 	}
 	return nil
+}
+
+// isFixed reports whether iss is a fixed issuer's URL or alias.
+func (v *Verifier) isFixed(iss string) bool {
+	_, ok := v.byIssuer[iss]
+	return ok
 }
 
 // admit is every family's oidc.Family.Admit: a member is admitted when

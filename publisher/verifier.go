@@ -71,7 +71,7 @@ type Result struct {
 // Verifier takes a raw token to a decision. It is safe for concurrent use.
 type Verifier struct {
 	tokens   *oidc.Verifier
-	byIssuer map[string]providers.Provider
+	byIssuer map[string]fixed // by every iss value a fixed issuer accepts
 	families []providers.Family
 	members  map[string]bool // Config.FamilyMembers
 	index    IssuerIndex     // the store's, when it is one
@@ -111,7 +111,7 @@ func New(cfg Config) (*Verifier, error) {
 	if err != nil {
 		return nil, err
 	}
-	v := &Verifier{byIssuer: make(map[string]providers.Provider), store: cfg.Publishers,
+	v := &Verifier{byIssuer: make(map[string]fixed), store: cfg.Publishers,
 		replay: cfg.Replay, margin: margin}
 	var issuers []oidc.Issuer
 	var fams []oidc.Family
@@ -126,7 +126,7 @@ func New(cfg Config) (*Verifier, error) {
 		iss := p.Issuer()
 		issuers = append(issuers, iss)
 		for _, name := range append([]string{iss.URL}, iss.Aliases...) {
-			v.byIssuer[name] = p
+			v.byIssuer[name] = fixed{p, iss}
 		}
 	}
 	if err := v.admission(cfg); err != nil {
@@ -293,12 +293,19 @@ type accepted struct {
 	buf  built
 }
 
+// fixed is a provider of one fixed issuer, with the issuer it described
+// when New asked, so that Verify need not ask again (Issuer returns a copy).
+type fixed struct {
+	prov   providers.Provider
+	issuer oidc.Issuer
+}
+
 // provider returns the provider of a verified token's issuer, and the
 // issuer URL its publishers name: a fixed issuer's URL (an alias's
 // canonical one) or the family member's own.
 func (v *Verifier) provider(iss string) (providers.Provider, string) {
-	if p, ok := v.byIssuer[iss]; ok {
-		return p, p.Issuer().URL
+	if f, ok := v.byIssuer[iss]; ok {
+		return f.prov, f.issuer.URL
 	}
 	for _, f := range v.families {
 		fam := f.Family()

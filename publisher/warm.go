@@ -29,8 +29,8 @@ func (v *Verifier) Warm(ctx context.Context) error {
 	}
 	seen := make(map[string]bool)
 	var list []oidc.Issuer
-	for _, p := range v.byIssuer {
-		if iss := p.Issuer(); !seen[iss.URL] { // else an alias of an issuer listed
+	for _, f := range v.byIssuer {
+		if iss := f.issuer; !seen[iss.URL] { // else an alias of an issuer listed
 			seen[iss.URL] = true
 			list = append(list, iss)
 		}
@@ -72,7 +72,7 @@ func (v *Verifier) warmMembers() []oidc.Issuer {
 	}
 	var out []oidc.Issuer
 	for _, iss := range list {
-		if p, _ := v.provider(iss); p != nil && v.byIssuer[iss] == nil {
+		if p, _ := v.provider(iss); p != nil && !v.isFixed(iss) {
 			if m, ok := v.tokens.Issuer(iss); ok {
 				out = append(out, m)
 			}
