@@ -72,7 +72,7 @@ type Result struct {
 type Verifier struct {
 	tokens   *oidc.Verifier
 	byIssuer map[string]fixed // by every iss value a fixed issuer accepts
-	families []providers.Family
+	families []family // the issuer families of the providers
 	members  map[string]bool // Config.FamilyMembers
 	index    IssuerIndex     // the store's, when it is one
 	store    Store
@@ -120,7 +120,7 @@ func New(cfg Config) (*Verifier, error) {
 			fam := f.Family()
 			fam.Admit = v.admit
 			fams = append(fams, fam)
-			v.families = append(v.families, f)
+			v.families = append(v.families, family{f, fam})
 			continue
 		}
 		iss := p.Issuer()
@@ -293,6 +293,18 @@ type accepted struct {
 	buf  built
 }
 
+// family is a provider of an issuer family, with the family it described
+// when New asked.
+type family struct {
+	prov providers.Family
+	fam  oidc.Family
+}
+
+func (f *family) isMember(iss string) bool {
+	_, ok := f.fam.Member(iss)
+	return ok
+}
+
 // fixed is a provider of one fixed issuer, with the issuer it described
 // when New asked, so that Verify need not ask again (Issuer returns a copy).
 type fixed struct {
@@ -307,10 +319,9 @@ func (v *Verifier) provider(iss string) (providers.Provider, string) {
 	if f, ok := v.byIssuer[iss]; ok {
 		return f.prov, f.issuer.URL
 	}
-	for _, f := range v.families {
-		fam := f.Family()
-		if _, ok := fam.Member(iss); ok {
-			return f, iss
+	for i := range v.families {
+		if f := &v.families[i]; f.isMember(iss) {
+			return f.prov, iss
 		}
 	}
 	return nil, ""
