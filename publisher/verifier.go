@@ -72,9 +72,9 @@ type Result struct {
 type Verifier struct {
 	tokens   *oidc.Verifier
 	byIssuer map[string]fixed // by every iss value a fixed issuer accepts
-	families []family // the issuer families of the providers
-	members  map[string]bool // Config.FamilyMembers
-	index    IssuerIndex     // the store's, when it is one
+	families []family         // the issuer families of the providers
+	members  map[string]bool  // Config.FamilyMembers
+	index    IssuerIndex      // the store's, when it is one
 	store    Store
 	replay   oidc.ReplayStore
 	margin   time.Duration
