@@ -110,15 +110,7 @@ func (p *CircleCI) Validate() error {
 	if err := p.validContexts(); err != nil {
 		return err
 	}
-	if p.Refs != nil && len(p.Refs) == 0 {
-		return policyError(claims.KindCircleCI, "refs", "an empty list would allow no ref; omit it to allow any")
-	}
-	for i, r := range p.Refs {
-		if r.String() == "" {
-			return policyError(claims.KindCircleCI, "refs", "pattern %d is empty; build patterns with ParseRefPattern", i)
-		}
-	}
-	return nil
+	return validRefs(claims.KindCircleCI, p.Refs)
 }
 
 // validContexts checks ContextIDs: absent, or 1 to maxContextIDs distinct

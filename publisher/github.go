@@ -120,13 +120,9 @@ func (p *GitHub) Validate() error {
 			"no control characters, no white space at either end", p.Environment)
 	case p.RepositoryID != "" && !ident.ID(p.RepositoryID):
 		return policyError(claims.KindGitHub, "repository_id", "%q is not a numeric id (repository_id)", p.RepositoryID)
-	case p.Refs != nil && len(p.Refs) == 0:
-		return policyError(claims.KindGitHub, "refs", "an empty list would allow no ref; omit it to allow every ref")
 	}
-	for _, r := range p.Refs {
-		if r.String() == "" {
-			return policyError(claims.KindGitHub, "refs", "a pattern is empty; build patterns with ParseRefPattern")
-		}
+	if err := validRefs(claims.KindGitHub, p.Refs); err != nil {
+		return err
 	}
 	if p.ReusableWorkflow != "" {
 		if strings.Count(p.ReusableWorkflow, "@") > 1 {

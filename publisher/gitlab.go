@@ -100,15 +100,7 @@ func (p *GitLab) Validate() error {
 	case p.ProjectID != "" && !ident.ID(p.ProjectID):
 		return policyError(claims.KindGitLab, "project_id", "%q is not a numeric id (project_id)", p.ProjectID)
 	}
-	if p.Refs != nil && len(p.Refs) == 0 {
-		return policyError(claims.KindGitLab, "refs", "an empty list would allow no ref; omit it to allow any")
-	}
-	for i, r := range p.Refs {
-		if r.String() == "" {
-			return policyError(claims.KindGitLab, "refs", "pattern %d is empty; build patterns with ParseRefPattern", i)
-		}
-	}
-	return nil
+	return validRefs(claims.KindGitLab, p.Refs)
 }
 
 // Check implements Policy.

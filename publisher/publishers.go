@@ -10,6 +10,7 @@ import (
 	"github.com/trustpub/trustpub/internal/jsonobj"
 	"github.com/trustpub/trustpub/internal/nilness"
 	"github.com/trustpub/trustpub/internal/quote"
+	"github.com/trustpub/trustpub/oidc"
 	"github.com/trustpub/trustpub/providers"
 )
 
@@ -121,12 +122,16 @@ func servedBy(provs []providers.Provider) func(kind claims.Kind, issuer string) 
 		issuer string
 	}
 	served := make(map[domain]bool, len(provs))
-	var fams []providers.Family
+	type family struct {
+		kind claims.Kind
+		fam  oidc.Family
+	}
+	var fams []family // described once: Family returns a copy
 	for _, p := range provs {
 		switch f, ok := p.(providers.Family); {
 		case nilness.Is(p):
 		case ok:
-			fams = append(fams, f)
+			fams = append(fams, family{f.Kind(), f.Family()})
 		default:
 			served[domain{p.Kind(), p.Issuer().URL}] = true
 		}
@@ -135,9 +140,8 @@ func servedBy(provs []providers.Provider) func(kind claims.Kind, issuer string) 
 		if served[domain{kind, issuer}] {
 			return true
 		}
-		for _, f := range fams {
-			fam := f.Family()
-			if _, ok := fam.Member(issuer); ok && f.Kind() == kind {
+		for i := range fams {
+			if _, ok := fams[i].fam.Member(issuer); ok && fams[i].kind == kind {
 				return true
 			}
 		}

@@ -5,6 +5,8 @@ import (
 	"strings"
 
 	"github.com/trustpub/trustpub/internal/ident"
+
+	"github.com/trustpub/trustpub/claims"
 )
 
 // RefPattern matches a full git ref such as "refs/tags/v1.2.0" against a glob:
@@ -136,4 +138,19 @@ func patternList(pats []RefPattern) string {
 		s[i] = p.String()
 	}
 	return "a ref matching " + strings.Join(s, " or ")
+}
+
+// validRefs checks a policy's refs field: absent (nil) allows every ref,
+// but an empty list or a zero pattern would read as a rule that is not
+// one, so both are errors.
+func validRefs(kind claims.Kind, refs []RefPattern) error {
+	if refs != nil && len(refs) == 0 {
+		return policyError(kind, "refs", "an empty list would allow no ref; omit it to allow any")
+	}
+	for i, r := range refs {
+		if r.String() == "" {
+			return policyError(kind, "refs", "pattern %d is empty; build patterns with ParseRefPattern", i)
+		}
+	}
+	return nil
 }

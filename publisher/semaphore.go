@@ -85,15 +85,7 @@ func (p *Semaphore) Validate() error {
 	case !strings.Contains(p.RepoSlug, "/") || !ident.Path(p.RepoSlug, 512):
 		return policyError(kind, "repo_slug", "%q is not a repository slug: owner/name, of ASCII letters, digits, '.', '_' and '-'", p.RepoSlug)
 	}
-	if p.Refs != nil && len(p.Refs) == 0 {
-		return policyError(kind, "refs", "an empty list would allow no ref; omit it to allow any")
-	}
-	for i, r := range p.Refs {
-		if r.String() == "" {
-			return policyError(kind, "refs", "pattern %d is empty; build patterns with ParseRefPattern", i)
-		}
-	}
-	return nil
+	return validRefs(kind, p.Refs)
 }
 
 // Check implements Policy.
